@@ -89,7 +89,11 @@ enum {
   CL_CONST_V128 = 0xFD, /* v128.const (SIMD; rejected until supported) */
   CL_CONST_REF_NULL = 0xD0,
   CL_CONST_REF_FUNC = 0xD2,
-  CL_CONST_GLOBAL_GET = 0x23
+  CL_CONST_GLOBAL_GET = 0x23,
+  /* Anything but one of the above followed by `end` (several
+   * instructions, a non-constant one, none at all).  Such a module never
+   * passes cl_validate, which re-reads the expression's bytes to say why. */
+  CL_CONST_OTHER = 0x00
 };
 
 typedef struct cl_constexpr {
@@ -104,6 +108,9 @@ typedef struct cl_constexpr {
     uint32_t index;  /* ref.func function index / global.get global index */
   } u;
   uint32_t offset; /* byte offset of the expression in the module */
+  uint32_t len;    /* bytes of the expression, final `end` included; 0 for
+                      an element given as a bare function index (elem
+                      segment kinds 0-3), where offset is the index's */
 } cl_constexpr;
 
 typedef struct cl_name {
@@ -228,18 +235,36 @@ typedef struct cl_module {
 /* Decode bytes (copied) into a new module.  Returns CLAVE_OK or
  * CLAVE_EMALFORMED (or CLAVE_EUNSUPPORTED for SIMD: "SIMD is not supported
  * yet") with err filled: "<section> section, offset 0x1f: <what>" or
- * "code section, function 3, offset 0x2a: <what>". */
+ * "code section, function 3, offset 0x2a: <what>".  A module that passes
+ * an implementation limit of the CL_MAX_* list gets CLAVE_ELIMIT.
+ * Decoding is eager: every section and the instruction syntax of every
+ * function body and constant expression (opcodes, immediates, nesting of
+ * block/loop/if/else/end) are checked here, so that cl_validate only has
+ * typing and index rules left.  Function indices in messages are indices
+ * of the function index space (imports first). */
 clave_status cl_decode(const uint8_t *bytes, size_t len, cl_module **out,
                        clave_error *err);
 void cl_module_free(cl_module *m);
+
+/* SIMD: the value type v128 (0x7B) and every 0xFD-prefixed opcode are
+ * refused by the decoder with CLAVE_EUNSUPPORTED and this message.  The
+ * decision lives in decode.c's dec_valtype() and dec_simd(): lift it there
+ * (and teach the validator the 0xFD opcodes) when SIMD lands. */
+#define CL_SIMD_UNSUPPORTED_MSG "SIMD is not supported yet"
+
+/* The text name of a value type ("i32", "funcref", ...; "?" for unknown);
+ * in validate.c. */
+const char *cl_valtype_name(uint8_t type);
 
 /* ---- validate.c ---- */
 
 /* Validate the whole module: types of every constant expression, index
  * bounds, the start function, duplicate exports, and every function body.
  * Returns CLAVE_OK or CLAVE_EINVALID with a message such as
- * "function 3, offset 0x2a: type mismatch in i32.add: expected i32, got f32".
- * Also fills m->declared_refs. */
+ * "code section, function 3, offset 0x2a: type mismatch in i32.add:
+ * expected i32, got f32".  Also fills m->declared_refs.  Expects a module
+ * from cl_decode (it relies on the decoder's syntax checks; should a body
+ * still be malformed, it returns CLAVE_EMALFORMED). */
 clave_status cl_validate(cl_module *m, clave_error *err);
 
 /* The function type of function index f (imported or defined). */
