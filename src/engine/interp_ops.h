@@ -1,0 +1,108 @@
+/*
+ * interp_ops.h - the internal instruction set that translate.c emits and
+ * interp.c executes (internal).
+ *
+ * Each instruction is a handler word followed by operand words.  Operands
+ * marked s are frame slot indices, i immediates, t branch targets (word
+ * index in the function's code).  The list is an X-macro so that the enum,
+ * the handler table and the sizes can never disagree.
+ */
+#ifndef CLAVE_ENGINE_INTERP_OPS_H
+#define CLAVE_ENGINE_INTERP_OPS_H
+
+#include "engine/opcodes.h"
+
+/* the compare ops that fuse with br_if / if: X(NAME, type, C operator) */
+#define CL_CMP_OPS(X)            \
+  X(I32_EQ, u32, ==)             \
+  X(I32_NE, u32, !=)             \
+  X(I32_LT_S, i32, <)            \
+  X(I32_LT_U, u32, <)            \
+  X(I32_GT_S, i32, >)            \
+  X(I32_GT_U, u32, >)            \
+  X(I32_LE_S, i32, <=)           \
+  X(I32_LE_U, u32, <=)           \
+  X(I32_GE_S, i32, >=)           \
+  X(I32_GE_U, u32, >=)           \
+  X(I64_EQ, u64, ==)             \
+  X(I64_NE, u64, !=)             \
+  X(I64_LT_S, i64, <)            \
+  X(I64_LT_U, u64, <)            \
+  X(I64_GT_S, i64, >)            \
+  X(I64_GT_U, u64, >)            \
+  X(I64_LE_S, i64, <=)           \
+  X(I64_LE_U, u64, <=)           \
+  X(I64_GE_S, i64, >=)           \
+  X(I64_GE_U, u64, >=)
+
+/* integer binary ops with an immediate form: X(NAME) */
+#define CL_IMM_OPS(X)                                                    \
+  X(I32_ADD) X(I32_SUB) X(I32_MUL) X(I32_AND) X(I32_OR) X(I32_XOR)       \
+  X(I32_SHL) X(I32_SHR_S) X(I32_SHR_U) X(I32_ROTL) X(I32_ROTR)           \
+  X(I32_EQ) X(I32_NE) X(I32_LT_S) X(I32_LT_U) X(I32_GT_S) X(I32_GT_U)    \
+  X(I32_LE_S) X(I32_LE_U) X(I32_GE_S) X(I32_GE_U)                        \
+  X(I32_DIV_S) X(I32_DIV_U) X(I32_REM_S) X(I32_REM_U)                    \
+  X(I64_ADD) X(I64_SUB) X(I64_MUL) X(I64_AND) X(I64_OR) X(I64_XOR)       \
+  X(I64_SHL) X(I64_SHR_S) X(I64_SHR_U) X(I64_ROTL) X(I64_ROTR)           \
+  X(I64_EQ) X(I64_NE) X(I64_LT_S) X(I64_LT_U) X(I64_GT_S) X(I64_GT_U)    \
+  X(I64_LE_S) X(I64_LE_U) X(I64_GE_S) X(I64_GE_U)                        \
+  X(I64_DIV_S) X(I64_DIV_U) X(I64_REM_S) X(I64_REM_U)
+
+#define CL_X_LOADSTORE(NAME, code, text, type, bytes) X(NAME, 4)
+#define CL_X_UN(NAME, code, text, in, out) X(NAME, 3)
+#define CL_X_BIN(NAME, code, text, in, out) X(NAME, 4)
+#define CL_X_IMM(NAME) X(NAME##_I, 4)
+#define CL_X_CMPBR(NAME, type, op) \
+  X(BR_IF_##NAME, 4) X(BR_IF_##NAME##_I, 4) X(BR_IF_##NAME##_BACK, 4) \
+  X(BR_IF_##NAME##_I_BACK, 4) X(BR_UNLESS_##NAME, 4) X(BR_UNLESS_##NAME##_I, 4)
+
+/* X(NAME, words); words 0 = variable (br_table) */
+#define CL_IOPS(X)                                                          \
+  X(UNREACHABLE, 1)                                                         \
+  X(BR, 2)                 /* t */                                          \
+  X(BR_BACK, 2)            /* t: back-edge, charges a checkpoint */         \
+  X(BR_IF, 3)              /* s cond, t */                                  \
+  X(BR_IF_BACK, 3)                                                          \
+  X(BR_UNLESS, 3)                                                           \
+  X(BR_TABLE, 0)           /* s idx, i n, t[n], t default */               \
+  X(RETURN, 1)                                                              \
+  X(CALL, 3)               /* i funcidx, s base */                          \
+  X(CALL_INTERNAL, 3)      /* i defined index, s base */                    \
+  X(CALL_INDIRECT, 5)      /* i typeidx, i table, s base, s elem */         \
+  X(COPY, 3)               /* s dst, s src */                               \
+  X(CONST32, 3)            /* s dst, i value (zero-extended) */             \
+  X(CONST64, 4)            /* s dst, i lo, i hi */                          \
+  X(SELECT, 5)             /* s dst, s a, s b, s cond */                    \
+  X(GLOBAL_GET, 3)         /* s dst, i global */                            \
+  X(GLOBAL_SET, 3)         /* i global, s src */                            \
+  X(TABLE_GET, 4)          /* s dst, i table, s idx */                      \
+  X(TABLE_SET, 4)          /* i table, s idx, s val */                      \
+  X(TABLE_SIZE, 3)         /* s dst, i table */                             \
+  X(TABLE_GROW, 5)         /* s dst, i table, s init, s delta */            \
+  X(TABLE_FILL, 5)         /* i table, s i, s val, s n */                   \
+  X(TABLE_COPY, 6)         /* i dst table, i src table, s d, s s, s n */    \
+  X(TABLE_INIT, 6)         /* i table, i elem, s d, s s, s n */             \
+  X(ELEM_DROP, 2)          /* i elem */                                     \
+  X(MEMORY_SIZE, 2)        /* s dst */                                      \
+  X(MEMORY_GROW, 3)        /* s dst, s delta */                             \
+  X(MEMORY_INIT, 5)        /* i data, s d, s s, s n */                      \
+  X(DATA_DROP, 2)          /* i data */                                     \
+  X(MEMORY_COPY, 4)        /* s d, s s, s n */                              \
+  X(MEMORY_FILL, 4)        /* s d, s val, s n */                            \
+  X(REF_FUNC, 3)           /* s dst, i funcidx */                           \
+  CL_LOAD_OPS(CL_X_LOADSTORE)  /* s dst, s addr, i offset */                \
+  CL_STORE_OPS(CL_X_LOADSTORE) /* s addr, s val, i offset */                \
+  CL_UNARY_OPS(CL_X_UN)        /* s dst, s a */                             \
+  CL_SAT_OPS(CL_X_UN)                                                       \
+  CL_BINARY_OPS(CL_X_BIN)      /* s dst, s a, s b */                        \
+  CL_IMM_OPS(CL_X_IMM)         /* s dst, s a, i imm (sign-extended) */      \
+  CL_CMP_OPS(CL_X_CMPBR)       /* s a, s b | i imm, t */
+
+enum {
+#define X(name, words) IOP_##name,
+  CL_IOPS(X)
+#undef X
+  IOP_COUNT
+};
+
+#endif /* CLAVE_ENGINE_INTERP_OPS_H */

@@ -1,0 +1,201 @@
+/*
+ * runtime.h - the engine's run-time objects and translated code (internal).
+ *
+ * translate.c turns each validated function into cl_code: a dense stream of
+ * 32-bit words, each instruction a handler word followed by its operands
+ * (frame slot indices, immediates, resolved branch targets).  Operands name
+ * 64-bit frame slots: a function's frame is [params][locals][operand
+ * stack], so wasm's operand stack is resolved to fixed slots at translation
+ * time and the interpreter (interp.c) never pushes or pops.  A second
+ * backend (the AOT tier) consumes the same cl_code.
+ *
+ * Run-time objects (functions, tables, memories, globals) are reference
+ * counted so that instances can share them through imports and exports.
+ */
+#ifndef CLAVE_ENGINE_RUNTIME_H
+#define CLAVE_ENGINE_RUNTIME_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "clave/engine.h"
+#include "engine/module.h"
+
+#if defined(__GNUC__)
+#define CL_LIKELY(x) __builtin_expect(!!(x), 1)
+#define CL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define CL_LIKELY(x) (x)
+#define CL_UNLIKELY(x) (x)
+#endif
+
+/* One operand slot.  v128 values will take two consecutive slots. */
+typedef union cl_slot {
+  int32_t i32;
+  uint32_t u32;
+  int64_t i64;
+  uint64_t u64;
+  float f32;
+  double f64;
+  void *ref;
+} cl_slot;
+
+/* ---- translated code ---- */
+
+typedef struct cl_code {
+  uint32_t *words;
+  uint32_t nwords;
+  uint32_t nparams;     /* slots holding the parameters */
+  uint32_t nresults;
+  uint32_t nlocals;     /* declared locals after the params (zeroed) */
+  uint32_t frame_slots; /* params + locals + max operand stack */
+  uint32_t funcidx;     /* index in the module's function space */
+} cl_code;
+
+/* the translator's interface */
+clave_status cl_translate_module(const cl_module *m, cl_code **codes_out,
+                                 clave_error *err);
+void cl_codes_free(cl_code *codes, uint32_t n);
+
+/* ---- objects ---- */
+
+typedef enum cl_objkind {
+  CL_OBJ_FUNC,
+  CL_OBJ_TABLE,
+  CL_OBJ_MEMORY,
+  CL_OBJ_GLOBAL
+} cl_objkind;
+
+typedef struct cl_object {
+  uint32_t refs;
+  uint8_t kind;
+} cl_object;
+
+/* A function type owned by a function object (a copy, so a function can
+ * outlive the module it came from). */
+typedef struct cl_sig {
+  uint32_t nparams, nresults;
+  uint8_t *types; /* params then results */
+} cl_sig;
+
+struct clave_func {
+  cl_object obj;
+  cl_sig sig;
+  clave_instance *inst;      /* wasm functions: the defining instance */
+  const cl_code *code;       /* wasm functions: translated body */
+  clave_host_fn host;        /* host functions */
+  void *user;
+  void (*user_free)(void *);
+  clave_valtype *pub_types;  /* sig.types as clave_valtype, for the API */
+};
+
+struct clave_table {
+  cl_object obj;
+  uint8_t elem; /* CL_FUNCREF / CL_EXTERNREF */
+  uint32_t size;
+  uint32_t max; /* effective maximum (declared max and limit) */
+  bool has_max;
+  void **elems;
+  uint32_t cap;
+};
+
+struct clave_memory {
+  cl_object obj;
+  uint8_t *data;      /* base of the reservation */
+  uint64_t size;      /* bytes accessible: pages * 64 KiB */
+  uint32_t pages;
+  uint32_t max_pages; /* effective maximum */
+  bool has_max;       /* declared maximum present */
+  uint32_t decl_max;
+  uint64_t reserved;  /* bytes of address space reserved */
+};
+
+struct clave_global {
+  cl_object obj;
+  uint8_t type;
+  bool mut;
+  cl_slot value;
+};
+
+struct clave_engine {
+  uint32_t flags;
+};
+
+struct clave_module {
+  clave_engine *engine;
+  cl_module *m;
+  cl_code *codes; /* one per defined function */
+  size_t code_bytes;
+};
+
+/* One activation record of the interpreter (the frame stack is separate
+ * from the slot stack so that slots stay dense). */
+typedef struct cl_frame {
+  const uint32_t *ret_pc;
+  cl_slot *ret_fp;
+  clave_instance *ret_inst;
+  const cl_code *code;
+} cl_frame;
+
+/* Execution state of an instance: the stacks and the budget. */
+typedef struct cl_exec {
+  cl_slot *stack;
+  cl_slot *stack_end;
+  cl_frame *frames;
+  cl_frame *frames_end;
+  cl_slot *sp;        /* first free slot (for nested host->wasm calls) */
+  cl_frame *fp_top;   /* first free frame */
+  int64_t fuel_left;  /* -1: unlimited */
+  uint64_t fuel_used;
+  uint64_t deadline_ns; /* 0: none */
+  atomic_int interrupt;
+  int depth;          /* nested interpreter entries */
+  /* trap state */
+  clave_trap_kind trap;
+  int exit_code;
+  char trap_msg[256];
+} cl_exec;
+
+struct clave_instance {
+  clave_engine *engine;
+  const clave_module *module;
+  const cl_module *m;
+  clave_func **funcs;
+  clave_table **tables;
+  clave_memory *mem; /* memory 0 or NULL */
+  clave_global **globals;
+  cl_slot **gvals;   /* &globals[i]->value */
+  uint8_t *data_dropped;
+  uint8_t *elem_dropped;
+  void ***elem_refs; /* evaluated items of each elem segment */
+  clave_func *own_funcs; /* the module's defined functions */
+  uint32_t refs;     /* the embedder's reference + retained functions */
+  clave_limits limits;
+  cl_exec exec;
+};
+
+struct clave_caller {
+  clave_instance *inst;
+  cl_exec *exec;
+};
+
+/* ---- runtime.c ---- */
+void cl_obj_retain(cl_object *o);
+void cl_obj_release(cl_object *o);
+clave_func *cl_func_new_wasm(clave_instance *inst, uint32_t funcidx);
+bool cl_sig_equal(const cl_sig *a, const cl_sig *b);
+bool cl_sig_matches(const cl_sig *a, const cl_functype *t);
+int64_t cl_memory_grow(clave_memory *mem, uint32_t delta);
+int64_t cl_table_grow(clave_table *t, uint32_t delta, void *init);
+uint64_t cl_now_ns(void);
+
+/* ---- interp.c ---- */
+
+/* Handler table: word to store for each internal op (see interp_ops.h). */
+const int32_t *cl_interp_handlers(void);
+/* Run func with args in slots; results written to the same array. */
+clave_status cl_interp_call(clave_instance *inst, clave_func *func,
+                            cl_slot *args_results, clave_error *err);
+
+#endif /* CLAVE_ENGINE_RUNTIME_H */
