@@ -222,8 +222,8 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
     return CLAVE_OK;
   }
 
-  const uint32_t *pc;
-  const uint32_t *wbase;
+  const uint16_t *pc;
+  const uint16_t *wbase;
   uint8_t *mem = NULL;
   uint64_t memsize = 0;
   int64_t budget = 0;
@@ -232,10 +232,16 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
   cl_frame *fr = entry;
   const cl_code *callee;
   clave_instance *callee_inst;
-  const uint32_t *ret_pc;
+  const uint16_t *ret_pc;
   cl_slot *nfp;
 
 #define S(i) fp[pc[i]]
+#define I(i) cl_u32_at(pc + (i))
+#define JUMP(i)            \
+  do {                     \
+    pc = wbase + I(i);     \
+    NEXT();                \
+  } while (0)
 #define RELOAD_MEM()                  \
   do {                                \
     clave_memory *m_ = inst->mem;     \
@@ -262,7 +268,8 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
 
 #ifdef CL_THREADED
 #define CASE(name) L_##name:
-#define NEXT() goto *(const void *)((const char *)&&L_UNREACHABLE + (int32_t)*pc)
+#define NEXT() \
+  goto *(const void *)((const char *)&&L_UNREACHABLE + (int32_t)I(0))
 #else
 #define CASE(name) case IOP_##name:
 #define NEXT() continue
@@ -278,50 +285,38 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
 
 #ifndef CL_THREADED
   for (;;) {
-    switch (*pc) {
+    switch (I(0)) {
 #endif
 
   CASE(UNREACHABLE) TRAP(CLAVE_TRAP_UNREACHABLE);
 
-  CASE(BR) {
-    pc = wbase + pc[1];
-    NEXT();
-  }
+  CASE(BR) JUMP(2);
   CASE(BR_BACK) {
     CHECKPOINT();
-    pc = wbase + pc[1];
-    NEXT();
+    JUMP(2);
   }
   CASE(BR_IF) {
-    if (S(1).u32) {
-      pc = wbase + pc[2];
-      NEXT();
-    }
-    pc += 3;
+    if (S(2).u32) JUMP(3);
+    pc += 5;
     NEXT();
   }
   CASE(BR_IF_BACK) {
-    if (S(1).u32) {
+    if (S(2).u32) {
       CHECKPOINT();
-      pc = wbase + pc[2];
-      NEXT();
+      JUMP(3);
     }
-    pc += 3;
+    pc += 5;
     NEXT();
   }
   CASE(BR_UNLESS) {
-    if (!S(1).u32) {
-      pc = wbase + pc[2];
-      NEXT();
-    }
-    pc += 3;
+    if (!S(2).u32) JUMP(3);
+    pc += 5;
     NEXT();
   }
   CASE(BR_TABLE) {
-    uint32_t i = S(1).u32, n = pc[2];
+    uint32_t i = S(2).u32, n = I(3);
     if (i > n) i = n;
-    pc = wbase + pc[3 + i];
-    NEXT();
+    JUMP(5 + 2 * i);
   }
   CASE(RETURN) {
     fr--;
@@ -335,44 +330,9 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
     NEXT();
   }
   CASE(CALL) {
-    clave_func *f = inst->funcs[pc[1]];
+    clave_func *f = inst->funcs[I(2)];
     if (f->host) {
-      cl_slot *args = fp + pc[2];
-      budget_return(ex, &budget);
-      ex->sp = args + (f->sig.nparams > f->sig.nresults ? f->sig.nparams
-                                                         : f->sig.nresults);
-      ex->fp_top = fr;
-      if (call_host(ex, inst, f, args) != CLAVE_OK) {
-        trap = ex->trap;
-        goto do_trap_msg;
-      }
-      RELOAD_MEM();
-      pc += 3;
-      NEXT();
-    }
-    callee = f->code;
-    callee_inst = f->inst;
-    ret_pc = pc + 3;
-    nfp = fp + pc[2];
-    goto enter;
-  }
-  CASE(CALL_INTERNAL) {
-    callee = &inst->module->codes[pc[1]];
-    callee_inst = inst;
-    ret_pc = pc + 3;
-    nfp = fp + pc[2];
-    goto enter;
-  }
-  CASE(CALL_INDIRECT) {
-    clave_table *tb = inst->tables[pc[2]];
-    uint32_t i = S(4).u32;
-    if (CL_UNLIKELY(i >= tb->size)) TRAP(CLAVE_TRAP_UNDEFINED_ELEMENT);
-    clave_func *f = tb->elems[i];
-    if (CL_UNLIKELY(!f)) TRAP(CLAVE_TRAP_UNINITIALIZED_ELEMENT);
-    if (CL_UNLIKELY(!cl_sig_matches(&f->sig, &inst->m->types[pc[1]])))
-      TRAP(CLAVE_TRAP_INDIRECT_TYPE);
-    if (f->host) {
-      cl_slot *args = fp + pc[3];
+      cl_slot *args = fp + pc[4];
       budget_return(ex, &budget);
       ex->sp = args + (f->sig.nparams > f->sig.nresults ? f->sig.nparams
                                                          : f->sig.nresults);
@@ -388,165 +348,201 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
     callee = f->code;
     callee_inst = f->inst;
     ret_pc = pc + 5;
-    nfp = fp + pc[3];
+    nfp = fp + pc[4];
+    goto enter;
+  }
+  CASE(CALL_INTERNAL) {
+    callee = &inst->module->codes[I(2)];
+    callee_inst = inst;
+    ret_pc = pc + 5;
+    nfp = fp + pc[4];
+    goto enter;
+  }
+  CASE(CALL_INDIRECT) {
+    clave_table *tb = inst->tables[I(4)];
+    uint32_t i = S(7).u32;
+    if (CL_UNLIKELY(i >= tb->size)) TRAP(CLAVE_TRAP_UNDEFINED_ELEMENT);
+    clave_func *f = tb->elems[i];
+    if (CL_UNLIKELY(!f)) TRAP(CLAVE_TRAP_UNINITIALIZED_ELEMENT);
+    if (CL_UNLIKELY(!cl_sig_matches(&f->sig, &inst->m->types[I(2)])))
+      TRAP(CLAVE_TRAP_INDIRECT_TYPE);
+    if (f->host) {
+      cl_slot *args = fp + pc[6];
+      budget_return(ex, &budget);
+      ex->sp = args + (f->sig.nparams > f->sig.nresults ? f->sig.nparams
+                                                         : f->sig.nresults);
+      ex->fp_top = fr;
+      if (call_host(ex, inst, f, args) != CLAVE_OK) {
+        trap = ex->trap;
+        goto do_trap_msg;
+      }
+      RELOAD_MEM();
+      pc += 8;
+      NEXT();
+    }
+    callee = f->code;
+    callee_inst = f->inst;
+    ret_pc = pc + 8;
+    nfp = fp + pc[6];
     goto enter;
   }
 
   CASE(COPY) {
-    S(1) = S(2);
-    pc += 3;
-    NEXT();
-  }
-  CASE(CONST32) {
-    S(1).u64 = pc[2];
-    pc += 3;
-    NEXT();
-  }
-  CASE(CONST64) {
-    S(1).u64 = (uint64_t)pc[2] | ((uint64_t)pc[3] << 32);
+    S(2) = S(3);
     pc += 4;
     NEXT();
   }
-  CASE(SELECT) {
-    S(1) = S(4).u32 ? S(2) : S(3);
+  CASE(CONST32) {
+    S(2).u64 = I(3);
     pc += 5;
     NEXT();
   }
+  CASE(CONST64) {
+    S(2).u64 = (uint64_t)I(3) | ((uint64_t)I(5) << 32);
+    pc += 7;
+    NEXT();
+  }
+  CASE(SELECT) {
+    S(2) = S(5).u32 ? S(3) : S(4);
+    pc += 6;
+    NEXT();
+  }
   CASE(GLOBAL_GET) {
-    S(1) = *inst->gvals[pc[2]];
-    pc += 3;
+    S(2) = *inst->gvals[I(3)];
+    pc += 5;
     NEXT();
   }
   CASE(GLOBAL_SET) {
-    *inst->gvals[pc[1]] = S(2);
-    pc += 3;
+    *inst->gvals[I(2)] = S(4);
+    pc += 5;
     NEXT();
   }
 
   /* ---- tables ---- */
-  CASE(TABLE_GET) {
-    clave_table *tb = inst->tables[pc[2]];
-    uint32_t i = S(3).u32;
+  CASE(TABLE_GET) { /* s dst, i table, s idx */
+    clave_table *tb = inst->tables[I(3)];
+    uint32_t i = S(5).u32;
     if (CL_UNLIKELY(i >= tb->size)) TRAP(CLAVE_TRAP_TABLE_OOB);
-    S(1).ref = tb->elems[i];
-    pc += 4;
-    NEXT();
-  }
-  CASE(TABLE_SET) {
-    clave_table *tb = inst->tables[pc[1]];
-    uint32_t i = S(2).u32;
-    if (CL_UNLIKELY(i >= tb->size)) TRAP(CLAVE_TRAP_TABLE_OOB);
-    tb->elems[i] = S(3).ref;
-    pc += 4;
-    NEXT();
-  }
-  CASE(TABLE_SIZE) {
-    S(1).u32 = inst->tables[pc[2]]->size;
-    pc += 3;
-    NEXT();
-  }
-  CASE(TABLE_GROW) {
-    clave_table *tb = inst->tables[pc[2]];
-    int64_t r = cl_table_grow(tb, S(4).u32, S(3).ref);
-    S(1).i32 = (int32_t)r;
-    pc += 5;
-    NEXT();
-  }
-  CASE(TABLE_FILL) {
-    clave_table *tb = inst->tables[pc[1]];
-    uint64_t i = S(2).u32, n = S(4).u32;
-    void *v = S(3).ref;
-    if (CL_UNLIKELY(i + n > tb->size)) TRAP(CLAVE_TRAP_TABLE_OOB);
-    for (uint64_t k = 0; k < n; k++) tb->elems[i + k] = v;
-    pc += 5;
-    NEXT();
-  }
-  CASE(TABLE_COPY) {
-    clave_table *dt = inst->tables[pc[1]], *st = inst->tables[pc[2]];
-    uint64_t d = S(3).u32, s = S(4).u32, n = S(5).u32;
-    if (CL_UNLIKELY(d + n > dt->size || s + n > st->size))
-      TRAP(CLAVE_TRAP_TABLE_OOB);
-    if (n) memmove(dt->elems + d, st->elems + s, n * sizeof(void *));
+    S(2).ref = tb->elems[i];
     pc += 6;
     NEXT();
   }
-  CASE(TABLE_INIT) {
-    clave_table *tb = inst->tables[pc[1]];
-    uint32_t e = pc[2];
-    uint64_t d = S(3).u32, s = S(4).u32, n = S(5).u32;
+  CASE(TABLE_SET) { /* i table, s idx, s val */
+    clave_table *tb = inst->tables[I(2)];
+    uint32_t i = S(4).u32;
+    if (CL_UNLIKELY(i >= tb->size)) TRAP(CLAVE_TRAP_TABLE_OOB);
+    tb->elems[i] = S(5).ref;
+    pc += 6;
+    NEXT();
+  }
+  CASE(TABLE_SIZE) { /* s dst, i table */
+    S(2).u64 = inst->tables[I(3)]->size;
+    pc += 5;
+    NEXT();
+  }
+  CASE(TABLE_GROW) { /* s dst, i table, s init, s delta */
+    clave_table *tb = inst->tables[I(3)];
+    int64_t r = cl_table_grow(tb, S(6).u32, S(5).ref);
+    S(2).u64 = (uint32_t)(int32_t)r;
+    pc += 7;
+    NEXT();
+  }
+  CASE(TABLE_FILL) { /* i table, s i, s val, s n */
+    clave_table *tb = inst->tables[I(2)];
+    uint64_t i = S(4).u32, n = S(6).u32;
+    void *v = S(5).ref;
+    if (CL_UNLIKELY(i + n > tb->size)) TRAP(CLAVE_TRAP_TABLE_OOB);
+    for (uint64_t k = 0; k < n; k++) tb->elems[i + k] = v;
+    pc += 7;
+    NEXT();
+  }
+  CASE(TABLE_COPY) { /* i dst table, i src table, s d, s s, s n */
+    clave_table *dt = inst->tables[I(2)], *st = inst->tables[I(4)];
+    uint64_t d = S(6).u32, s = S(7).u32, n = S(8).u32;
+    if (CL_UNLIKELY(d + n > dt->size || s + n > st->size))
+      TRAP(CLAVE_TRAP_TABLE_OOB);
+    if (n) memmove(dt->elems + d, st->elems + s, n * sizeof(void *));
+    pc += 9;
+    NEXT();
+  }
+  CASE(TABLE_INIT) { /* i table, i elem, s d, s s, s n */
+    clave_table *tb = inst->tables[I(2)];
+    uint32_t e = I(4);
+    uint64_t d = S(6).u32, s = S(7).u32, n = S(8).u32;
     uint64_t len = inst->elem_dropped[e] ? 0 : inst->m->elems[e].count;
     if (CL_UNLIKELY(s + n > len || d + n > tb->size))
       TRAP(CLAVE_TRAP_TABLE_OOB);
     for (uint64_t k = 0; k < n; k++)
       tb->elems[d + k] = inst->elem_refs[e][s + k];
-    pc += 6;
+    pc += 9;
     NEXT();
   }
   CASE(ELEM_DROP) {
-    inst->elem_dropped[pc[1]] = 1;
-    pc += 2;
+    inst->elem_dropped[I(2)] = 1;
+    pc += 4;
     NEXT();
   }
 
   /* ---- memory ---- */
   CASE(MEMORY_SIZE) {
-    S(1).u32 = inst->mem->pages;
-    pc += 2;
-    NEXT();
-  }
-  CASE(MEMORY_GROW) {
-    int64_t r = cl_memory_grow(inst->mem, S(2).u32);
-    S(1).i32 = (int32_t)r;
-    RELOAD_MEM();
+    S(2).u64 = inst->mem->pages;
     pc += 3;
     NEXT();
   }
-  CASE(MEMORY_INIT) {
-    const cl_data *seg = &inst->m->datas[pc[1]];
-    uint64_t d = S(2).u32, s = S(3).u32, n = S(4).u32;
-    uint64_t len = inst->data_dropped[pc[1]] ? 0 : seg->len;
+  CASE(MEMORY_GROW) { /* s dst, s delta */
+    int64_t r = cl_memory_grow(inst->mem, S(3).u32);
+    S(2).u64 = (uint32_t)(int32_t)r;
+    RELOAD_MEM();
+    pc += 4;
+    NEXT();
+  }
+  CASE(MEMORY_INIT) { /* i data, s d, s s, s n */
+    uint32_t sg = I(2);
+    const cl_data *seg = &inst->m->datas[sg];
+    uint64_t d = S(4).u32, s = S(5).u32, n = S(6).u32;
+    uint64_t len = inst->data_dropped[sg] ? 0 : seg->len;
     if (CL_UNLIKELY(s + n > len || d + n > memsize))
       TRAP(CLAVE_TRAP_MEMORY_OOB);
     if (n) memcpy(mem + d, seg->bytes + s, n);
-    pc += 5;
+    pc += 7;
     NEXT();
   }
   CASE(DATA_DROP) {
-    inst->data_dropped[pc[1]] = 1;
-    pc += 2;
+    inst->data_dropped[I(2)] = 1;
+    pc += 4;
     NEXT();
   }
-  CASE(MEMORY_COPY) {
-    uint64_t d = S(1).u32, s = S(2).u32, n = S(3).u32;
+  CASE(MEMORY_COPY) { /* s d, s s, s n */
+    uint64_t d = S(2).u32, s = S(3).u32, n = S(4).u32;
     if (CL_UNLIKELY(d + n > memsize || s + n > memsize))
       TRAP(CLAVE_TRAP_MEMORY_OOB);
     if (n) memmove(mem + d, mem + s, n);
-    pc += 4;
+    pc += 5;
     NEXT();
   }
-  CASE(MEMORY_FILL) {
-    uint64_t d = S(1).u32, n = S(3).u32;
+  CASE(MEMORY_FILL) { /* s d, s val, s n */
+    uint64_t d = S(2).u32, n = S(4).u32;
     if (CL_UNLIKELY(d + n > memsize)) TRAP(CLAVE_TRAP_MEMORY_OOB);
-    if (n) memset(mem + d, (int)(uint8_t)S(2).u32, n);
-    pc += 4;
+    if (n) memset(mem + d, (int)(uint8_t)S(3).u32, n);
+    pc += 5;
     NEXT();
   }
   CASE(REF_FUNC) {
-    S(1).ref = inst->funcs[pc[2]];
-    pc += 3;
+    S(2).ref = inst->funcs[I(3)];
+    pc += 5;
     NEXT();
   }
 
   /* ---- loads and stores ---- */
 #define LOAD(NAME, T, FIELD, CONV)                                  \
   CASE(NAME) {                                                      \
-    uint64_t ea = (uint64_t)S(2).u32 + pc[3];                       \
+    uint64_t ea = (uint64_t)S(3).u32 + I(4);                        \
     if (CL_UNLIKELY(ea + sizeof(T) > memsize))                      \
       TRAP(CLAVE_TRAP_MEMORY_OOB);                                  \
     T v_;                                                           \
     memcpy(&v_, mem + ea, sizeof v_);                               \
-    S(1).FIELD = CONV v_;                                           \
-    pc += 4;                                                        \
+    S(2).FIELD = CONV v_;                                           \
+    pc += 6;                                                        \
     NEXT();                                                         \
   }
   LOAD(I32_LOAD, uint32_t, u32, )
@@ -567,12 +563,12 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
 
 #define STORE(NAME, T, FIELD)                                       \
   CASE(NAME) {                                                      \
-    uint64_t ea = (uint64_t)S(1).u32 + pc[3];                       \
+    uint64_t ea = (uint64_t)S(2).u32 + I(4);                        \
     if (CL_UNLIKELY(ea + sizeof(T) > memsize))                      \
       TRAP(CLAVE_TRAP_MEMORY_OOB);                                  \
-    T v_ = (T)S(2).FIELD;                                           \
+    T v_ = (T)S(3).FIELD;                                           \
     memcpy(mem + ea, &v_, sizeof v_);                               \
-    pc += 4;                                                        \
+    pc += 6;                                                        \
     NEXT();                                                         \
   }
   STORE(I32_STORE, uint32_t, u32)
@@ -589,32 +585,32 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
   /* ---- numeric ---- */
 #define UN(NAME, T, F, RT, RF, BODY) \
   CASE(NAME) {                       \
-    T a = S(2).F;                    \
+    T a = S(3).F;                    \
     RT r;                            \
     BODY;                            \
-    S(1).RF = r;                     \
-    pc += 3;                         \
+    S(2).RF = r;                     \
+    pc += 4;                         \
     NEXT();                          \
   }
 #define BIN(NAME, T, F, RT, RF, BODY) \
   CASE(NAME) {                        \
-    T a = S(2).F, b = S(3).F;         \
+    T a = S(3).F, b = S(4).F;         \
     RT r;                             \
     BODY;                             \
-    S(1).RF = r;                      \
-    pc += 4;                          \
+    S(2).RF = r;                      \
+    pc += 5;                          \
     NEXT();                           \
   }
   /* integer ops: register and immediate forms */
-#define IBIN(NAME, T, F, RT, RF, BODY) \
-  BIN(NAME, T, F, RT, RF, BODY)        \
-  CASE(NAME##_I) {                     \
-    T a = S(2).F, b = (T)(int32_t)pc[3]; \
-    RT r;                              \
-    BODY;                              \
-    S(1).RF = r;                       \
-    pc += 4;                           \
-    NEXT();                            \
+#define IBIN(NAME, T, F, RT, RF, BODY)     \
+  BIN(NAME, T, F, RT, RF, BODY)            \
+  CASE(NAME##_I) {                         \
+    T a = S(3).F, b = (T)(int32_t)I(4);    \
+    RT r;                                  \
+    BODY;                                  \
+    S(2).RF = r;                           \
+    pc += 6;                               \
+    NEXT();                                \
   }
 
   UN(I32_EQZ, uint32_t, u32, uint32_t, u32, r = a == 0)
@@ -814,56 +810,43 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
 #undef IBIN
 
   /* ---- fused compare-and-branch ---- */
-#define CMPBR(NAME, F, OP)                                                 \
-  CASE(BR_IF_##NAME) {                                                     \
-    if (S(1).F OP S(2).F) {                                                \
-      pc = wbase + pc[3];                                                  \
-      NEXT();                                                              \
-    }                                                                      \
-    pc += 4;                                                               \
-    NEXT();                                                                \
-  }                                                                        \
-  CASE(BR_IF_##NAME##_I) {                                                 \
-    if (S(1).F OP(__typeof__(S(1).F))(int32_t) pc[2]) {                    \
-      pc = wbase + pc[3];                                                  \
-      NEXT();                                                              \
-    }                                                                      \
-    pc += 4;                                                               \
-    NEXT();                                                                \
-  }                                                                        \
-  CASE(BR_IF_##NAME##_BACK) {                                              \
-    if (S(1).F OP S(2).F) {                                                \
-      CHECKPOINT();                                                        \
-      pc = wbase + pc[3];                                                  \
-      NEXT();                                                              \
-    }                                                                      \
-    pc += 4;                                                               \
-    NEXT();                                                                \
-  }                                                                        \
-  CASE(BR_IF_##NAME##_I_BACK) {                                            \
-    if (S(1).F OP(__typeof__(S(1).F))(int32_t) pc[2]) {                    \
-      CHECKPOINT();                                                        \
-      pc = wbase + pc[3];                                                  \
-      NEXT();                                                              \
-    }                                                                      \
-    pc += 4;                                                               \
-    NEXT();                                                                \
-  }                                                                        \
-  CASE(BR_UNLESS_##NAME) {                                                 \
-    if (!(S(1).F OP S(2).F)) {                                             \
-      pc = wbase + pc[3];                                                  \
-      NEXT();                                                              \
-    }                                                                      \
-    pc += 4;                                                               \
-    NEXT();                                                                \
-  }                                                                        \
-  CASE(BR_UNLESS_##NAME##_I) {                                             \
-    if (!(S(1).F OP(__typeof__(S(1).F))(int32_t) pc[2])) {                 \
-      pc = wbase + pc[3];                                                  \
-      NEXT();                                                              \
-    }                                                                      \
-    pc += 4;                                                               \
-    NEXT();                                                                \
+/* s a, s b, i target (6 units) / s a, i imm, i target (7 units) */
+#define CMPBR(NAME, F, OP)                                       \
+  CASE(BR_IF_##NAME) {                                           \
+    if (S(2).F OP S(3).F) JUMP(4);                               \
+    pc += 6;                                                     \
+    NEXT();                                                      \
+  }                                                              \
+  CASE(BR_IF_##NAME##_I) {                                       \
+    if (S(2).F OP(__typeof__(S(2).F))(int32_t) I(3)) JUMP(5);    \
+    pc += 7;                                                     \
+    NEXT();                                                      \
+  }                                                              \
+  CASE(BR_IF_##NAME##_BACK) {                                    \
+    if (S(2).F OP S(3).F) {                                      \
+      CHECKPOINT();                                              \
+      JUMP(4);                                                   \
+    }                                                            \
+    pc += 6;                                                     \
+    NEXT();                                                      \
+  }                                                              \
+  CASE(BR_IF_##NAME##_I_BACK) {                                  \
+    if (S(2).F OP(__typeof__(S(2).F))(int32_t) I(3)) {           \
+      CHECKPOINT();                                              \
+      JUMP(5);                                                   \
+    }                                                            \
+    pc += 7;                                                     \
+    NEXT();                                                      \
+  }                                                              \
+  CASE(BR_UNLESS_##NAME) {                                       \
+    if (!(S(2).F OP S(3).F)) JUMP(4);                            \
+    pc += 6;                                                     \
+    NEXT();                                                      \
+  }                                                              \
+  CASE(BR_UNLESS_##NAME##_I) {                                   \
+    if (!(S(2).F OP(__typeof__(S(2).F))(int32_t) I(3))) JUMP(5); \
+    pc += 7;                                                     \
+    NEXT();                                                      \
   }
   CL_CMP_OPS(CMPBR)
 #undef CMPBR

@@ -87,7 +87,7 @@ clave_status clave_module_load(clave_engine *engine, const uint8_t *bytes,
     return st;
   }
   for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
-    mod->code_bytes += (size_t)mod->codes[i].nwords * sizeof(uint32_t);
+    mod->code_bytes += (size_t)mod->codes[i].nwords * sizeof(uint16_t);
   *out = mod;
   return CLAVE_OK;
 }

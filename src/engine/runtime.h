@@ -43,8 +43,20 @@ typedef union cl_slot {
 
 /* ---- translated code ---- */
 
+/* Code is a stream of 16-bit units: each instruction starts with its
+ * handler (32 bits, two units), then its operands: a frame slot takes one
+ * unit, an immediate, an index or a branch target two (read with
+ * cl_u32_at; targets are unit indices from the start of the function). */
+#define CL_MAX_FRAME_SLOTS 65535u
+
+static inline uint32_t cl_u32_at(const uint16_t *p) {
+  uint32_t v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+}
+
 typedef struct cl_code {
-  uint32_t *words;
+  uint16_t *words;
   uint32_t nwords;
   uint32_t nparams;     /* slots holding the parameters */
   uint32_t nresults;
@@ -132,7 +144,7 @@ struct clave_module {
 /* One activation record of the interpreter (the frame stack is separate
  * from the slot stack so that slots stay dense). */
 typedef struct cl_frame {
-  const uint32_t *ret_pc;
+  const uint16_t *ret_pc;
   cl_slot *ret_fp;
   clave_instance *ret_inst;
   const cl_code *code;

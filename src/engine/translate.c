@@ -23,6 +23,7 @@
  * words hold handler values from cl_interp_handlers(), so the same
  * translation works for computed-goto and switch dispatch.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,7 +62,7 @@ typedef struct tr {
   clave_error *err;
   uint32_t funcidx;
   uint32_t base; /* slot of stack position 0 */
-  uint32_t *w;
+  uint16_t *w; /* code units */
   uint32_t nw, capw;
   tr_val *st;
   uint32_t sp, capst, maxsp;
@@ -70,11 +71,11 @@ typedef struct tr {
   uint8_t *ltypes; /* types of params + locals */
   uint32_t nltypes;
   /* peephole state: valid only right after the instruction that set it */
-  uint32_t last_dst; /* word index of the dst operand of the last instr */
+  uint32_t last_dst; /* unit index of the dst operand of the last instr */
   int last_cmp;      /* index in CL_CMP_OPS of the last compare, or -1 */
   bool last_cmp_imm;
   uint32_t last_cmp_a, last_cmp_b; /* slots (b: imm when last_cmp_imm) */
-  uint32_t last_pos;               /* word index where it starts */
+  uint32_t last_pos;               /* unit index where it starts */
   bool last_eqz;                   /* last instr was i32.eqz */
   bool oom;
 } tr;
@@ -83,13 +84,11 @@ typedef struct tr {
 
 static void tr_reserve(tr *t, uint32_t n) {
   if (t->nw + n <= t->capw) return;
-  uint32_t cap = t->capw ? t->capw * 2 : 256;
+  uint32_t cap = t->capw ? t->capw * 2 : 512;
   while (cap < t->nw + n) cap *= 2;
-  uint32_t *w = realloc(t->w, (size_t)cap * sizeof *w);
+  uint16_t *w = realloc(t->w, (size_t)cap * sizeof *w);
   if (!w) {
     t->oom = true;
-    /* keep going on a scratch area so the caller can bail out later */
-    t->nw = 0;
     return;
   }
   t->w = w;
@@ -102,41 +101,42 @@ static void tr_reset_peephole(tr *t) {
   t->last_eqz = false;
 }
 
-/* Start an instruction of n words; returns its first word index. */
-static uint32_t tr_op(tr *t, int iop, uint32_t n) {
+static inline void put32(tr *t, uint32_t at, uint32_t v) {
+  if (!t->oom) memcpy(t->w + at, &v, 4);
+}
+static inline uint32_t get32(const tr *t, uint32_t at) {
+  uint32_t v = 0;
+  if (!t->oom) memcpy(&v, t->w + at, 4);
+  return v;
+}
+
+/* Emit an instruction: fmt gives its operands, 's' a slot (one unit),
+ * 'i' a 32-bit immediate, index or branch target (two units).  Returns
+ * the unit index where it starts (its first operand is at +2). */
+static uint32_t tr_emit(tr *t, int iop, const char *fmt, ...) {
+  uint32_t n = 2;
+  for (const char *f = fmt; *f; f++) n += *f == 's' ? 1 : 2;
   tr_reserve(t, n);
   if (t->oom) return 0;
   tr_reset_peephole(t);
   uint32_t pos = t->nw;
-  t->w[pos] = (uint32_t)t->h[iop];
-  t->nw += n;
+  put32(t, pos, (uint32_t)t->h[iop]);
+  uint32_t at = pos + 2;
+  va_list ap;
+  va_start(ap, fmt);
+  for (const char *f = fmt; *f; f++) {
+    uint32_t v = va_arg(ap, uint32_t);
+    if (*f == 's') {
+      t->w[at++] = (uint16_t)v;
+    } else {
+      put32(t, at, v);
+      at += 2;
+    }
+  }
+  va_end(ap);
+  t->nw = at;
   t->last_pos = pos;
   return pos;
-}
-
-static void tr_emit1(tr *t, int iop, uint32_t a) {
-  uint32_t p = tr_op(t, iop, 2);
-  if (!t->oom) t->w[p + 1] = a;
-}
-static void tr_emit2(tr *t, int iop, uint32_t a, uint32_t b) {
-  uint32_t p = tr_op(t, iop, 3);
-  if (!t->oom) t->w[p + 1] = a, t->w[p + 2] = b;
-}
-static void tr_emit3(tr *t, int iop, uint32_t a, uint32_t b, uint32_t c) {
-  uint32_t p = tr_op(t, iop, 4);
-  if (!t->oom) t->w[p + 1] = a, t->w[p + 2] = b, t->w[p + 3] = c;
-}
-static void tr_emit4(tr *t, int iop, uint32_t a, uint32_t b, uint32_t c,
-                     uint32_t d) {
-  uint32_t p = tr_op(t, iop, 5);
-  if (!t->oom) t->w[p + 1] = a, t->w[p + 2] = b, t->w[p + 3] = c, t->w[p + 4] = d;
-}
-static void tr_emit5(tr *t, int iop, uint32_t a, uint32_t b, uint32_t c,
-                     uint32_t d, uint32_t e) {
-  uint32_t p = tr_op(t, iop, 6);
-  if (!t->oom)
-    t->w[p + 1] = a, t->w[p + 2] = b, t->w[p + 3] = c, t->w[p + 4] = d,
-    t->w[p + 5] = e;
 }
 
 /* ---- the virtual operand stack ---- */
@@ -165,17 +165,20 @@ static void tr_push(tr *t, uint8_t type, uint8_t kind, uint32_t local,
 
 static void tr_push_temp(tr *t, uint8_t type) { tr_push(t, type, K_TEMP, 0, 0); }
 
+static void tr_const(tr *t, uint32_t dst, uint64_t k) {
+  if ((k >> 32) == 0)
+    tr_emit(t, IOP_CONST32, "si", dst, (uint32_t)k);
+  else
+    tr_emit(t, IOP_CONST64, "sii", dst, (uint32_t)k, (uint32_t)(k >> 32));
+}
+
 /* Make stack entry i live in its natural slot. */
 static void tr_materialize(tr *t, uint32_t i) {
   tr_val *v = &t->st[i];
   if (v->kind == K_LOCAL) {
-    tr_emit2(t, IOP_COPY, NAT(t, i), v->local);
+    tr_emit(t, IOP_COPY, "ss", NAT(t, i), v->local);
   } else if (v->kind == K_CONST) {
-    if ((v->k >> 32) == 0)
-      tr_emit2(t, IOP_CONST32, NAT(t, i), (uint32_t)v->k);
-    else
-      tr_emit3(t, IOP_CONST64, NAT(t, i), (uint32_t)v->k,
-               (uint32_t)(v->k >> 32));
+    tr_const(t, NAT(t, i), v->k);
   }
   t->st[i].kind = K_TEMP;
 }
@@ -252,14 +255,11 @@ static void tr_moves(tr *t, const tr_ctrl *c) {
     uint32_t dst = c->height + i;
     tr_val *v = &t->st[src];
     if (v->kind == K_TEMP) {
-      if (src != dst) tr_emit2(t, IOP_COPY, NAT(t, dst), NAT(t, src));
+      if (src != dst) tr_emit(t, IOP_COPY, "ss", NAT(t, dst), NAT(t, src));
     } else if (v->kind == K_LOCAL) {
-      tr_emit2(t, IOP_COPY, NAT(t, dst), v->local);
-    } else if ((v->k >> 32) == 0) {
-      tr_emit2(t, IOP_CONST32, NAT(t, dst), (uint32_t)v->k);
+      tr_emit(t, IOP_COPY, "ss", NAT(t, dst), v->local);
     } else {
-      tr_emit3(t, IOP_CONST64, NAT(t, dst), (uint32_t)v->k,
-               (uint32_t)(v->k >> 32));
+      tr_const(t, NAT(t, dst), v->k);
     }
   }
 }
@@ -269,17 +269,17 @@ static void tr_moves(tr *t, const tr_ctrl *c) {
 static void tr_target(tr *t, tr_ctrl *c, uint32_t at) {
   if (t->oom) return;
   if (c->kind == C_LOOP) {
-    t->w[at] = c->loop_pc;
+    put32(t, at, c->loop_pc);
   } else {
-    t->w[at] = c->fixups;
+    put32(t, at, c->fixups);
     c->fixups = at;
   }
 }
 
 static void tr_patch_chain(tr *t, uint32_t chain, uint32_t target) {
   while (chain != NONE && !t->oom) {
-    uint32_t next = t->w[chain];
-    t->w[chain] = target;
+    uint32_t next = get32(t, chain);
+    put32(t, chain, target);
     chain = next;
   }
 }
@@ -295,11 +295,11 @@ static void tr_br(tr *t, uint32_t d) {
   }
   tr_moves(t, c);
   if (c->kind == C_LOOP) {
-    uint32_t p = tr_op(t, IOP_BR_BACK, 2);
-    tr_target(t, c, p + 1);
+    uint32_t p = tr_emit(t, IOP_BR_BACK, "i", 0);
+    tr_target(t, c, p + 2);
   } else {
-    uint32_t p = tr_op(t, IOP_BR, 2);
-    tr_target(t, c, p + 1);
+    uint32_t p = tr_emit(t, IOP_BR, "i", 0);
+    tr_target(t, c, p + 2);
   }
 }
 
@@ -313,16 +313,12 @@ static void tr_return(tr *t) {
   for (uint32_t i = 0; i < n; i++) {
     uint32_t src = t->sp - n + i;
     tr_val *v = &t->st[src];
-    if (v->kind == K_CONST) {
-      if ((v->k >> 32) == 0)
-        tr_emit2(t, IOP_CONST32, i, (uint32_t)v->k);
-      else
-        tr_emit3(t, IOP_CONST64, i, (uint32_t)v->k, (uint32_t)(v->k >> 32));
-    } else if (NAT(t, src) != i) {
-      tr_emit2(t, IOP_COPY, i, NAT(t, src));
-    }
+    if (v->kind == K_CONST)
+      tr_const(t, i, v->k);
+    else if (NAT(t, src) != i)
+      tr_emit(t, IOP_COPY, "ss", i, NAT(t, src));
   }
-  tr_op(t, IOP_RETURN, 1);
+  tr_emit(t, IOP_RETURN, "");
 }
 
 /* ---- skipping immediates (unreachable code) ---- */
@@ -486,12 +482,10 @@ static void tr_unary(tr *t, int iop, uint8_t rtype) {
   uint32_t i = t->sp - 1;
   uint32_t a = tr_use(t, i);
   t->sp--;
-  uint32_t p = tr_op(t, iop, 3);
+  uint32_t p = tr_emit(t, iop, "ss", NAT(t, i), a);
   if (t->oom) return;
-  t->w[p + 1] = NAT(t, i);
-  t->w[p + 2] = a;
   tr_push_temp(t, rtype);
-  t->last_dst = p + 1;
+  t->last_dst = p + 2;
   if (iop == IOP_I32_EQZ) {
     t->last_eqz = true;
     t->last_cmp_a = a;
@@ -527,13 +521,10 @@ static void tr_binary(tr *t, uint8_t op) {
     uint64_t k = t->st[imm_from].k;
     uint32_t a = tr_use(t, other);
     t->sp -= 2;
-    uint32_t p = tr_op(t, imm, 4);
+    uint32_t p = tr_emit(t, imm, "ssi", dst, a, (uint32_t)k);
     if (t->oom) return;
-    t->w[p + 1] = dst;
-    t->w[p + 2] = a;
-    t->w[p + 3] = (uint32_t)k;
     tr_push_temp(t, result_type_of(op));
-    t->last_dst = p + 1;
+    t->last_dst = p + 2;
     if (cmp >= 0) {
       t->last_cmp = cmp;
       t->last_cmp_imm = true;
@@ -545,13 +536,10 @@ static void tr_binary(tr *t, uint8_t op) {
   uint32_t a = tr_use(t, ia);
   uint32_t b = tr_use(t, ib);
   t->sp -= 2;
-  uint32_t p = tr_op(t, iop, 4);
+  uint32_t p = tr_emit(t, iop, "sss", dst, a, b);
   if (t->oom) return;
-  t->w[p + 1] = dst;
-  t->w[p + 2] = a;
-  t->w[p + 3] = b;
   tr_push_temp(t, result_type_of(op));
-  t->last_dst = p + 1;
+  t->last_dst = p + 2;
   if (cmp >= 0) {
     t->last_cmp = cmp;
     t->last_cmp_imm = false;
@@ -582,15 +570,12 @@ static void tr_set_local(tr *t, uint32_t x, bool tee) {
   }
   if (v.kind == K_TEMP && last_dst != NONE && !t->oom &&
       t->w[last_dst] == NAT(t, top)) {
-    t->w[last_dst] = x; /* retarget the producer */
+    t->w[last_dst] = (uint16_t)x; /* retarget the producer */
     tr_reset_peephole(t);
   } else if (v.kind == K_CONST) {
-    if ((v.k >> 32) == 0)
-      tr_emit2(t, IOP_CONST32, x, (uint32_t)v.k);
-    else
-      tr_emit3(t, IOP_CONST64, x, (uint32_t)v.k, (uint32_t)(v.k >> 32));
+    tr_const(t, x, v.k);
   } else {
-    tr_emit2(t, IOP_COPY, x, v.kind == K_LOCAL ? v.local : NAT(t, top));
+    tr_emit(t, IOP_COPY, "ss", x, v.kind == K_LOCAL ? v.local : NAT(t, top));
   }
   t->sp--;
   if (tee) tr_push(t, v.type, K_LOCAL, x, 0);
@@ -624,52 +609,36 @@ static void tr_br_if(tr *t, uint32_t d) {
   bool back = c->kind == C_LOOP;
   bool moves = tr_needs_moves(t, c) || c->kind == C_FUNC;
   if (!moves) {
-    uint32_t p;
     if (cmp >= 0) {
       int iop = back ? (cimm ? cmp_br_if_i_back[cmp] : cmp_br_if_back[cmp])
                      : (cimm ? cmp_br_if_i[cmp] : cmp_br_if[cmp]);
-      p = tr_op(t, iop, 4);
-      if (t->oom) return;
-      t->w[p + 1] = ca;
-      t->w[p + 2] = cb;
-      tr_target(t, c, p + 3);
+      uint32_t p = tr_emit(t, iop, cimm ? "sii" : "ssi", ca, cb, 0);
+      tr_target(t, c, p + (cimm ? 5 : 4));
+    } else if (eqz && back) {
+      /* no fused "branch back if zero": skip over a branch back */
+      uint32_t p = tr_emit(t, IOP_BR_IF, "si", ca, 0);
+      uint32_t q = tr_emit(t, IOP_BR_BACK, "i", 0);
+      tr_target(t, c, q + 2);
+      put32(t, p + 3, t->nw);
     } else {
       int iop = eqz ? IOP_BR_UNLESS : back ? IOP_BR_IF_BACK : IOP_BR_IF;
-      if (eqz && back) {
-        /* no fused "branch back if zero": test, then branch back */
-        p = tr_op(t, IOP_BR_IF, 3);
-        if (t->oom) return;
-        t->w[p + 1] = ca;
-        uint32_t skip = p + 2;
-        uint32_t q = tr_op(t, IOP_BR_BACK, 2);
-        if (t->oom) return;
-        tr_target(t, c, q + 1);
-        t->w[skip] = t->nw;
-        return;
-      }
-      p = tr_op(t, iop, 3);
-      if (t->oom) return;
-      t->w[p + 1] = ca;
-      tr_target(t, c, p + 2);
+      uint32_t p = tr_emit(t, iop, "si", ca, 0);
+      tr_target(t, c, p + 3);
     }
     return;
   }
   /* branch over the moves when the condition is false */
   uint32_t skip;
   if (cmp >= 0) {
-    uint32_t p = tr_op(t, cimm ? cmp_br_unless_i[cmp] : cmp_br_unless[cmp], 4);
-    if (t->oom) return;
-    t->w[p + 1] = ca;
-    t->w[p + 2] = cb;
-    skip = p + 3;
+    uint32_t p = tr_emit(t, cimm ? cmp_br_unless_i[cmp] : cmp_br_unless[cmp],
+                         cimm ? "sii" : "ssi", ca, cb, 0);
+    skip = p + (cimm ? 5 : 4);
   } else {
-    uint32_t p = tr_op(t, eqz ? IOP_BR_IF : IOP_BR_UNLESS, 3);
-    if (t->oom) return;
-    t->w[p + 1] = ca;
-    skip = p + 2;
+    uint32_t p = tr_emit(t, eqz ? IOP_BR_IF : IOP_BR_UNLESS, "si", ca, 0);
+    skip = p + 3;
   }
   tr_br(t, d);
-  if (!t->oom) t->w[skip] = t->nw;
+  put32(t, skip, t->nw);
   tr_reset_peephole(t);
 }
 
@@ -732,7 +701,7 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
 
     switch (op) {
       case OP_UNREACHABLE:
-        tr_op(t, IOP_UNREACHABLE, 1);
+        tr_emit(t, IOP_UNREACHABLE, "");
         cur->unreachable = true;
         break;
       case OP_NOP:
@@ -756,7 +725,7 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
         bool cimm = false, eqz = false;
         uint32_t ca = 0, cb = 0;
         bool fuse = t->st[ci].kind == K_TEMP && t->last_dst != NONE &&
-                    t->w[t->last_dst] == NAT(t, ci);
+                    !t->oom && t->w[t->last_dst] == NAT(t, ci);
         if (fuse && t->last_cmp >= 0) {
           cmp = t->last_cmp, cimm = t->last_cmp_imm;
           ca = t->last_cmp_a, cb = t->last_cmp_b;
@@ -775,20 +744,16 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
         tr_ctrl *c = tr_push_ctrl(t, C_IF, bt);
         if (!c) break;
         for (uint32_t i = c->height; i < t->sp; i++) tr_materialize(t, i);
-        uint32_t p;
         if (cmp >= 0) {
-          p = tr_op(t, cimm ? cmp_br_unless_i[cmp] : cmp_br_unless[cmp], 4);
-          if (t->oom) break;
-          t->w[p + 1] = ca;
-          t->w[p + 2] = cb;
-          c->else_fixup = p + 3;
+          uint32_t p =
+              tr_emit(t, cimm ? cmp_br_unless_i[cmp] : cmp_br_unless[cmp],
+                      cimm ? "sii" : "ssi", ca, cb, NONE);
+          c->else_fixup = p + (cimm ? 5 : 4);
         } else {
-          p = tr_op(t, eqz ? IOP_BR_IF : IOP_BR_UNLESS, 3);
-          if (t->oom) break;
-          t->w[p + 1] = ca;
-          c->else_fixup = p + 2;
+          uint32_t p = tr_emit(t, eqz ? IOP_BR_IF : IOP_BR_UNLESS, "si", ca,
+                               NONE);
+          c->else_fixup = p + 3;
         }
-        t->w[c->else_fixup] = NONE;
         tr_reset_peephole(t);
         break;
       }
@@ -796,8 +761,8 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
         tr_ctrl *c = cur;
         if (!c->unreachable) {
           tr_moves(t, c);
-          uint32_t p = tr_op(t, IOP_BR, 2);
-          tr_target(t, c, p + 1);
+          uint32_t p = tr_emit(t, IOP_BR, "i", 0);
+          tr_target(t, c, p + 2);
         }
         tr_patch_chain(t, c->else_fixup, t->nw);
         c->else_fixup = NONE;
@@ -825,14 +790,12 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
             uint32_t src = t->sp - n + i, dst = c->height + i;
             tr_val *v = &t->st[src];
             if (v->kind == K_TEMP) {
-              if (src != dst) tr_emit2(t, IOP_COPY, NAT(t, dst), NAT(t, src));
+              if (src != dst)
+                tr_emit(t, IOP_COPY, "ss", NAT(t, dst), NAT(t, src));
             } else if (v->kind == K_LOCAL) {
-              tr_emit2(t, IOP_COPY, NAT(t, dst), v->local);
-            } else if ((v->k >> 32) == 0) {
-              tr_emit2(t, IOP_CONST32, NAT(t, dst), (uint32_t)v->k);
+              tr_emit(t, IOP_COPY, "ss", NAT(t, dst), v->local);
             } else {
-              tr_emit3(t, IOP_CONST64, NAT(t, dst), (uint32_t)v->k,
-                       (uint32_t)(v->k >> 32));
+              tr_const(t, NAT(t, dst), v->k);
             }
           }
         }
@@ -870,16 +833,16 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
         for (uint32_t i = 0; i <= n; i++) labels[i] = cl_read_u32(&r);
         uint32_t idx = tr_use(t, t->sp - 1);
         t->sp--;
-        uint32_t p = tr_op(t, IOP_BR_TABLE, 3 + n + 1);
+        uint32_t p = tr_emit(t, IOP_BR_TABLE, "si", idx, n);
+        tr_reserve(t, 2 * (n + 1));
         if (t->oom) {
           free(labels);
           break;
         }
-        t->w[p + 1] = idx;
-        t->w[p + 2] = n;
+        t->nw += 2 * (n + 1);
         for (uint32_t i = 0; i <= n; i++) {
           tr_ctrl *c = &t->cs[t->csp - 1 - labels[i]];
-          uint32_t at = p + 3 + i;
+          uint32_t at = p + 5 + 2 * i;
           if (c->kind == C_BLOCK || c->kind == C_IF || c->kind == C_ELSE) {
             if (!tr_needs_moves(t, c)) {
               tr_target(t, c, at);
@@ -887,7 +850,7 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
             }
           }
           /* a stub: moves (if any), then the branch or return */
-          t->w[at] = t->nw;
+          put32(t, at, t->nw);
           tr_br(t, labels[i]);
         }
         free(labels);
@@ -905,9 +868,10 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
         uint32_t first = t->sp - ct->nparams;
         for (uint32_t i = first; i < t->sp; i++) tr_materialize(t, i);
         if (fi >= m->nfunc_imports)
-          tr_emit2(t, IOP_CALL_INTERNAL, fi - m->nfunc_imports, NAT(t, first));
+          tr_emit(t, IOP_CALL_INTERNAL, "is", fi - m->nfunc_imports,
+                  NAT(t, first));
         else
-          tr_emit2(t, IOP_CALL, fi, NAT(t, first));
+          tr_emit(t, IOP_CALL, "is", fi, NAT(t, first));
         t->sp = first;
         for (uint32_t i = 0; i < ct->nresults; i++)
           tr_push_temp(t, ct->results[i]);
@@ -923,7 +887,7 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
         for (uint32_t i = first; i < t->sp; i++) tr_materialize(t, i);
         /* elem may lie in the callee's frame: the handler reads it
          * before it sets the frame up */
-        tr_emit4(t, IOP_CALL_INDIRECT, ti, table, NAT(t, first), elem);
+        tr_emit(t, IOP_CALL_INDIRECT, "iiss", ti, table, NAT(t, first), elem);
         t->sp = first;
         for (uint32_t i = 0; i < ct->nresults; i++)
           tr_push_temp(t, ct->results[i]);
@@ -944,14 +908,9 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
         uint32_t b = tr_use(t, ia + 1);
         uint32_t cnd = tr_use(t, ia + 2);
         t->sp = ia;
-        uint32_t p = tr_op(t, IOP_SELECT, 5);
-        if (t->oom) break;
-        t->w[p + 1] = NAT(t, ia);
-        t->w[p + 2] = a;
-        t->w[p + 3] = b;
-        t->w[p + 4] = cnd;
+        uint32_t p = tr_emit(t, IOP_SELECT, "ssss", NAT(t, ia), a, b, cnd);
         tr_push_temp(t, type);
-        t->last_dst = p + 1;
+        t->last_dst = p + 2;
         break;
       }
       case OP_LOCAL_GET: {
@@ -967,19 +926,16 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
       }
       case OP_GLOBAL_GET: {
         uint32_t g = cl_read_u32(&r);
-        uint32_t p = tr_op(t, IOP_GLOBAL_GET, 3);
-        if (t->oom) break;
-        t->w[p + 1] = NAT(t, t->sp);
-        t->w[p + 2] = g;
+        uint32_t p = tr_emit(t, IOP_GLOBAL_GET, "si", NAT(t, t->sp), g);
         tr_push_temp(t, m->globals[g].type.type);
-        t->last_dst = p + 1;
+        t->last_dst = p + 2;
         break;
       }
       case OP_GLOBAL_SET: {
         uint32_t g = cl_read_u32(&r);
         uint32_t s = tr_use(t, t->sp - 1);
         t->sp--;
-        tr_emit2(t, IOP_GLOBAL_SET, g, s);
+        tr_emit(t, IOP_GLOBAL_SET, "is", g, s);
         break;
       }
       case OP_TABLE_GET: {
@@ -987,9 +943,9 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
         uint32_t i = t->sp - 1;
         uint32_t s = tr_use(t, i);
         t->sp--;
-        tr_emit3(t, IOP_TABLE_GET, NAT(t, i), tb, s);
+        tr_emit(t, IOP_TABLE_GET, "sis", NAT(t, i), tb, s);
         tr_push_temp(t, m->tables[tb].elem);
-        t->last_dst = t->last_pos + 1;
+        t->last_dst = t->last_pos + 2;
         break;
       }
       case OP_TABLE_SET: {
@@ -997,23 +953,23 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
         uint32_t i = tr_use(t, t->sp - 2);
         uint32_t v = tr_use(t, t->sp - 1);
         t->sp -= 2;
-        tr_emit3(t, IOP_TABLE_SET, tb, i, v);
+        tr_emit(t, IOP_TABLE_SET, "iss", tb, i, v);
         break;
       }
       case OP_MEMORY_SIZE:
         cl_read_u8(&r);
-        tr_emit1(t, IOP_MEMORY_SIZE, NAT(t, t->sp));
+        tr_emit(t, IOP_MEMORY_SIZE, "s", NAT(t, t->sp));
         tr_push_temp(t, CL_I32);
-        t->last_dst = t->last_pos + 1;
+        t->last_dst = t->last_pos + 2;
         break;
       case OP_MEMORY_GROW: {
         cl_read_u8(&r);
         uint32_t i = t->sp - 1;
         uint32_t s = tr_use(t, i);
         t->sp--;
-        tr_emit2(t, IOP_MEMORY_GROW, NAT(t, i), s);
+        tr_emit(t, IOP_MEMORY_GROW, "ss", NAT(t, i), s);
         tr_push_temp(t, CL_I32);
-        t->last_dst = t->last_pos + 1;
+        t->last_dst = t->last_pos + 2;
         break;
       }
       case OP_I32_CONST:
@@ -1037,16 +993,16 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
         uint32_t i = t->sp - 1;
         uint32_t s = tr_use(t, i);
         t->sp--;
-        tr_emit2(t, IOP_I64_EQZ, NAT(t, i), s);
+        tr_emit(t, IOP_I64_EQZ, "ss", NAT(t, i), s);
         tr_push_temp(t, CL_I32);
-        t->last_dst = t->last_pos + 1;
+        t->last_dst = t->last_pos + 2;
         break;
       }
       case OP_REF_FUNC: {
         uint32_t fi = cl_read_u32(&r);
-        tr_emit2(t, IOP_REF_FUNC, NAT(t, t->sp), fi);
+        tr_emit(t, IOP_REF_FUNC, "si", NAT(t, t->sp), fi);
         tr_push_temp(t, CL_FUNCREF);
-        t->last_dst = t->last_pos + 1;
+        t->last_dst = t->last_pos + 2;
         break;
       }
       case OP_PREFIX_FC: {
@@ -1065,11 +1021,11 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
             uint32_t d = tr_use(t, b), s = tr_use(t, b + 1),
                      n = tr_use(t, b + 2);
             t->sp = b;
-            tr_emit4(t, IOP_MEMORY_INIT, seg, d, s, n);
+            tr_emit(t, IOP_MEMORY_INIT, "isss", seg, d, s, n);
             break;
           }
           case OPFC_DATA_DROP:
-            tr_emit1(t, IOP_DATA_DROP, cl_read_u32(&r));
+            tr_emit(t, IOP_DATA_DROP, "i", cl_read_u32(&r));
             break;
           case OPFC_MEMORY_COPY: {
             cl_read_u8(&r);
@@ -1078,7 +1034,7 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
             uint32_t d = tr_use(t, b), s = tr_use(t, b + 1),
                      n = tr_use(t, b + 2);
             t->sp = b;
-            tr_emit3(t, IOP_MEMORY_COPY, d, s, n);
+            tr_emit(t, IOP_MEMORY_COPY, "sss", d, s, n);
             break;
           }
           case OPFC_MEMORY_FILL: {
@@ -1087,7 +1043,7 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
             uint32_t d = tr_use(t, b), v = tr_use(t, b + 1),
                      n = tr_use(t, b + 2);
             t->sp = b;
-            tr_emit3(t, IOP_MEMORY_FILL, d, v, n);
+            tr_emit(t, IOP_MEMORY_FILL, "sss", d, v, n);
             break;
           }
           case OPFC_TABLE_INIT: {
@@ -1097,11 +1053,11 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
             uint32_t d = tr_use(t, b), s = tr_use(t, b + 1),
                      n = tr_use(t, b + 2);
             t->sp = b;
-            tr_emit5(t, IOP_TABLE_INIT, tb, seg, d, s, n);
+            tr_emit(t, IOP_TABLE_INIT, "iisss", tb, seg, d, s, n);
             break;
           }
           case OPFC_ELEM_DROP:
-            tr_emit1(t, IOP_ELEM_DROP, cl_read_u32(&r));
+            tr_emit(t, IOP_ELEM_DROP, "i", cl_read_u32(&r));
             break;
           case OPFC_TABLE_COPY: {
             uint32_t dt = cl_read_u32(&r);
@@ -1110,7 +1066,7 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
             uint32_t d = tr_use(t, b), s = tr_use(t, b + 1),
                      n = tr_use(t, b + 2);
             t->sp = b;
-            tr_emit5(t, IOP_TABLE_COPY, dt, stb, d, s, n);
+            tr_emit(t, IOP_TABLE_COPY, "iisss", dt, stb, d, s, n);
             break;
           }
           case OPFC_TABLE_GROW: {
@@ -1118,15 +1074,15 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
             uint32_t b = t->sp - 2;
             uint32_t init = tr_use(t, b), n = tr_use(t, b + 1);
             t->sp = b;
-            tr_emit4(t, IOP_TABLE_GROW, NAT(t, b), tb, init, n);
+            tr_emit(t, IOP_TABLE_GROW, "siss", NAT(t, b), tb, init, n);
             tr_push_temp(t, CL_I32);
             break;
           }
           case OPFC_TABLE_SIZE: {
             uint32_t tb = cl_read_u32(&r);
-            tr_emit2(t, IOP_TABLE_SIZE, NAT(t, t->sp), tb);
+            tr_emit(t, IOP_TABLE_SIZE, "si", NAT(t, t->sp), tb);
             tr_push_temp(t, CL_I32);
-            t->last_dst = t->last_pos + 1;
+            t->last_dst = t->last_pos + 2;
             break;
           }
           case OPFC_TABLE_FILL: {
@@ -1135,7 +1091,7 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
             uint32_t i = tr_use(t, b), v = tr_use(t, b + 1),
                      n = tr_use(t, b + 2);
             t->sp = b;
-            tr_emit4(t, IOP_TABLE_FILL, tb, i, v, n);
+            tr_emit(t, IOP_TABLE_FILL, "isss", tb, i, v, n);
             break;
           }
           default:
@@ -1163,9 +1119,9 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
             CL_LOAD_OPS(X)
 #undef X
           }
-          tr_emit3(t, iop, NAT(t, i), a, off);
+          tr_emit(t, iop, "ssi", NAT(t, i), a, off);
           tr_push_temp(t, rt);
-          t->last_dst = t->last_pos + 1;
+          t->last_dst = t->last_pos + 2;
           break;
         }
         if (op >= 0x36 && op <= 0x3E) { /* stores */
@@ -1183,7 +1139,7 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
             CL_STORE_OPS(X)
 #undef X
           }
-          tr_emit3(t, iop, a, v, off);
+          tr_emit(t, iop, "ssi", a, v, off);
           break;
         }
         int u = iop_of_unary(op);
@@ -1210,15 +1166,16 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
     return CLAVE_EMALFORMED;
   }
   uint64_t frame = (uint64_t)t->base + t->maxsp + 2;
-  if (frame > (1u << 24)) {
+  if (frame > CL_MAX_FRAME_SLOTS) {
     cl_error_set(t->err, CLAVE_ELIMIT,
-                 "function %u: frame of %llu slots exceeds the limit", funcidx,
-                 (unsigned long long)frame);
+                 "function %u needs %llu frame slots (locals plus operand "
+                 "stack); the limit is %u",
+                 funcidx, (unsigned long long)frame, CL_MAX_FRAME_SLOTS);
     return CLAVE_ELIMIT;
   }
-  out->words = malloc((size_t)(t->nw ? t->nw : 1) * sizeof(uint32_t));
+  out->words = malloc((size_t)(t->nw ? t->nw : 1) * sizeof(uint16_t));
   if (!out->words) return CLAVE_ENOMEM;
-  memcpy(out->words, t->w, (size_t)t->nw * sizeof(uint32_t));
+  memcpy(out->words, t->w, (size_t)t->nw * sizeof(uint16_t));
   out->nwords = t->nw;
   out->nparams = ft->nparams;
   out->nresults = ft->nresults;
