@@ -1,0 +1,233 @@
+/*
+ * child.c - the task child: one process per task run.
+ *
+ * It reads its whole request from fd 0 (the function's payload, the
+ * task's arguments, each input's stored bytes with its key, each output's
+ * key), decrypts and checks the inputs, loads the program, then enters the
+ * sandbox and runs the function with the executor.  Outputs are encrypted
+ * with their owners' keys before anything is written back on fd 1, so
+ * plaintext exists only in this process's memory and dies with it.
+ *
+ * It never trusts the server's framing blindly either: every frame is
+ * bounded.  It ends with _exit so that no atexit work (or leak checker)
+ * runs under the seccomp filter.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clave/executor.h"
+#include "crypto/cerr.h"
+#include "platform/plat_int.h"
+
+clave_status cp_sandbox_enter(uint64_t memory_bytes, uint64_t cpu_seconds,
+                              clave_error *err);
+
+#define CP_MAX_FRAME (1ull << 31)
+
+typedef struct cp_child {
+  json_t *req;
+  uint8_t *payload;
+  size_t payload_len;
+  size_t nin, nout;
+  clave_exec_input *inputs;
+  clave_exec_output *outputs;
+  clave_file_crypto *out_crypto;
+  uint8_t **plain;   /* decrypted inputs */
+  size_t *plain_len;
+} cp_child;
+
+static void cp_child_reply(json_t *hdr, const char *log, size_t log_len,
+                           uint8_t **outs, size_t *out_lens, size_t nouts) {
+  char *text = cp_jdump(hdr);
+  cp_wire_write(1, text, strlen(text), NULL);
+  free(text);
+  cp_wire_write(1, log ? log : "", log ? log_len : 0, NULL);
+  for (size_t i = 0; i < nouts; i++)
+    if (outs[i]) cp_wire_write(1, outs[i], out_lens[i], NULL);
+}
+
+static void cp_child_fail(const char *msg, const char *log, size_t log_len) {
+  json_t *hdr = json_pack("{s:b,s:s,s:[]}", "ok", 0, "error", msg, "outputs");
+  cp_child_reply(hdr, log, log_len, NULL, NULL, 0);
+  json_decref(hdr);
+}
+
+static int cp_child_crypto(json_t *e, clave_file_crypto *fc, clave_error *err) {
+  uint8_t key[64], iv[64];
+  size_t kl = 0, il = 0;
+  const char *k = cp_jstr(e, "key"), *v = cp_jstr(e, "iv");
+  if (clave_crypto_unhex(k ? k : "", key, sizeof key, &kl, err) ||
+      clave_crypto_unhex(v ? v : "", iv, sizeof iv, &il, err))
+    return -1;
+  int rc = clave_file_crypto_init(fc, cp_jstr(e, "scheme"), key, kl, iv, il,
+                                  err) ? -1 : 0;
+  clave_crypto_wipe(key, sizeof key);
+  return rc;
+}
+
+#ifdef CLAVE_HAVE_EXECUTOR
+static uint64_t cp_ju(json_t *obj, const char *key) {
+  json_t *v = json_object_get(obj, key);
+  return json_is_integer(v) && json_integer_value(v) > 0
+             ? (uint64_t)json_integer_value(v)
+             : 0;
+}
+#endif
+
+int clave_platform_child_main(int in_fd, int out_fd) {
+  if (in_fd != 0 || out_fd != 1) {
+    if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0) return 2;
+  }
+  close_range(3, ~0u, 0);
+  cp_child c;
+  memset(&c, 0, sizeof c);
+  clave_error err;
+  uint8_t *hdr;
+  size_t hdr_len;
+  if (cp_wire_read(0, 1u << 24, &hdr, &hdr_len, &err)) return 3;
+  c.req = json_loadb((const char *)hdr, hdr_len, 0, NULL);
+  free(hdr);
+  if (!json_is_object(c.req)) {
+    cp_child_fail("task child: malformed request", NULL, 0);
+    _exit(0);
+  }
+  if (cp_wire_read(0, CP_MAX_FRAME, &c.payload, &c.payload_len, &err)) return 3;
+  json_t *ins = json_object_get(c.req, "inputs");
+  json_t *outs = json_object_get(c.req, "outputs");
+  c.nin = json_array_size(ins);
+  c.nout = json_array_size(outs);
+  c.inputs = calloc(c.nin + 1, sizeof *c.inputs);
+  c.plain = calloc(c.nin + 1, sizeof *c.plain);
+  c.plain_len = calloc(c.nin + 1, sizeof *c.plain_len);
+  c.outputs = calloc(c.nout + 1, sizeof *c.outputs);
+  c.out_crypto = calloc(c.nout + 1, sizeof *c.out_crypto);
+  if (!c.inputs || !c.plain || !c.plain_len || !c.outputs || !c.out_crypto) {
+    cp_child_fail("task child: out of memory", NULL, 0);
+    _exit(0);
+  }
+  /* inputs: read, check the tag, decrypt */
+  for (size_t i = 0; i < c.nin; i++) {
+    json_t *e = json_array_get(ins, i);
+    const char *name = cp_jstr(e, "name");
+    uint8_t *data;
+    size_t len;
+    if (cp_wire_read(0, CP_MAX_FRAME, &data, &len, &err)) return 3;
+    clave_file_crypto fc;
+    uint8_t tag[16];
+    size_t tl = 0;
+    const char *th = cp_jstr(e, "tag");
+    char msg[700];
+    if (cp_child_crypto(e, &fc, &err) ||
+        clave_crypto_unhex(th ? th : "", tag, sizeof tag, &tl, &err) ||
+        clave_file_decrypt(&fc, data, len, tl == 16 ? tag : NULL,
+                           &c.plain[i], &c.plain_len[i], &err)) {
+      snprintf(msg, sizeof msg, "input '%s': %s", name ? name : "?",
+               err.message);
+      cp_child_fail(msg, NULL, 0);
+      _exit(0);
+    }
+    clave_crypto_wipe(&fc, sizeof fc);
+    free(data);
+    c.inputs[i].name = name;
+    c.inputs[i].data = c.plain[i];
+    c.inputs[i].len = c.plain_len[i];
+  }
+  for (size_t i = 0; i < c.nout; i++) {
+    json_t *e = json_array_get(outs, i);
+    c.outputs[i].name = cp_jstr(e, "name");
+    if (cp_child_crypto(e, &c.out_crypto[i], &err)) {
+      char msg[700];
+      snprintf(msg, sizeof msg, "output '%s': %s", c.outputs[i].name,
+               err.message);
+      cp_child_fail(msg, NULL, 0);
+      _exit(0);
+    }
+  }
+
+#ifdef CLAVE_HAVE_EXECUTOR
+  clave_program *prog = NULL;
+  memset(&err, 0, sizeof err);
+  if (clave_program_load(NULL, c.payload, c.payload_len, &prog, &err)) {
+    char msg[700];
+    snprintf(msg, sizeof msg, "payload refused: %s", err.message);
+    cp_child_fail(msg, NULL, 0);
+    _exit(0);
+  }
+  free(c.payload);
+  c.payload = NULL;
+
+  uint64_t mem = cp_ju(c.req, "memory_bytes");
+  uint64_t timeout_ms = cp_ju(c.req, "timeout_ms");
+  /* the address-space cap leaves room for the engine and the host side
+   * (inputs, outputs, code) beyond the function's own linear memory */
+  uint64_t as_cap = mem ? mem + (512ull << 20) : 0;
+  if (cp_sandbox_enter(as_cap, timeout_ms ? timeout_ms / 1000 + 2 : 0,
+                       &err)) {
+    cp_child_fail(err.message, NULL, 0);
+    _exit(0);
+  }
+
+  clave_exec_request rq;
+  clave_exec_request_init(&rq);
+  rq.entry = CLAVE_ENTRY_TEACLAVE;
+  rq.args_json = cp_jstr(c.req, "args");
+  rq.inputs = c.inputs;
+  rq.ninputs = c.nin;
+  rq.outputs = c.outputs;
+  rq.noutputs = c.nout;
+  rq.limits.fuel = cp_ju(c.req, "fuel");
+  rq.limits.max_memory_bytes = mem;
+  rq.limits.timeout_ms = timeout_ms;
+  rq.max_output_bytes = cp_ju(c.req, "max_output");
+  clave_exec_result res;
+  memset(&res, 0, sizeof res);
+  clave_status st = clave_program_run(prog, &rq, &res);
+
+  json_t *reply = json_object();
+  uint8_t **enc = calloc(c.nout + 1, sizeof *enc);
+  size_t *enc_len = calloc(c.nout + 1, sizeof *enc_len);
+  json_t *olist = json_array();
+  int ok = st == CLAVE_OK;
+  char reason[700] = "";
+  if (!ok) {
+    const char *m = res.error.message[0] ? res.error.message
+                    : res.error.trap ? clave_trap_message(res.error.trap)
+                                     : clave_status_name(st);
+    snprintf(reason, sizeof reason, "%s", m);
+  }
+  for (size_t i = 0; ok && i < c.nout; i++) {
+    uint8_t tag[16];
+    char th[33] = "";
+    if (c.outputs[i].created) {
+      if (clave_file_encrypt(&c.out_crypto[i], c.outputs[i].data,
+                             c.outputs[i].len, &enc[i], &enc_len[i], tag,
+                             &err)) {
+        ok = 0;
+        snprintf(reason, sizeof reason, "output '%s': %s", c.outputs[i].name,
+                 err.message);
+        break;
+      }
+      clave_crypto_hex(tag, 16, th);
+    }
+    json_array_append_new(olist, json_pack("{s:s,s:b,s:s}", "name",
+                                           c.outputs[i].name, "created",
+                                           c.outputs[i].created, "tag", th));
+  }
+  json_object_set_new(reply, "ok", json_boolean(ok));
+  json_object_set_new(reply, "return_value", json_integer(res.return_value));
+  json_object_set_new(reply, "error", json_string(reason));
+  json_object_set_new(reply, "log_truncated", json_boolean(res.log_truncated));
+  json_object_set_new(reply, "fuel_used", json_integer((json_int_t)res.fuel_used));
+  json_object_set_new(reply, "outputs", ok ? olist : json_array());
+  if (!ok) json_decref(olist);
+  cp_child_reply(reply, res.log, res.log_len, ok ? enc : NULL, enc_len,
+                 ok ? c.nout : 0);
+  _exit(0);
+#else
+  cp_child_fail("this clave was built without the executor "
+                "(clave_program_run is missing)", NULL, 0);
+  _exit(0);
+#endif
+}

@@ -1,0 +1,176 @@
+/*
+ * plat_int.h - what the platform's files share: the server object, the
+ * request being served, and the entry points of each file.
+ *
+ * Files: server.c (HTTP, routing, bodies, auth, audit), tls.c (certificate),
+ * users.c, functions.c, files.c, tasks.c (the API calls), scheduler.c
+ * (queue, workers, long-poll wake-ups, recovery), child.c (the sandboxed
+ * task process), wire.c (framing on the child's pipes), json.c (helpers).
+ */
+#ifndef CLAVE_PLAT_INT_H
+#define CLAVE_PLAT_INT_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "clave/crypto.h"
+#include "clave/platform.h"
+#include "clave/store.h"
+
+/* ---- the server ---------------------------------------------------------- */
+
+typedef struct cp_job {
+  char *task_id;
+  struct cp_job *next;
+} cp_job;
+
+typedef struct cp_running {
+  char task_id[64];
+  pid_t pid;        /* 0 until the child exists */
+  int cancel;       /* set by cancel_task: kill and do not overwrite state */
+} cp_running;
+
+struct clave_platform {
+  clave_platform_config cfg;
+  char data_dir[4096];
+  char import_dir[4096];
+  char child_exe[4096];
+  char listen_host[256];
+  uint16_t port;
+  clave_store *store;
+  uint8_t master_key[CLAVE_MASTER_KEY_LEN];
+  char *cert_pem, *key_pem;
+  char fingerprint[100];
+  int lock_fd;
+  struct MHD_Daemon *mhd;
+
+  pthread_mutex_t mu;        /* queue, running, done_gen, stopping */
+  pthread_cond_t work_cv;    /* a job was queued, or stopping */
+  pthread_cond_t done_cv;    /* some task reached a final state */
+  uint64_t done_gen;
+  cp_job *queue_head, *queue_tail;
+  cp_running *running;       /* one slot per worker */
+  pthread_t *threads;
+  int nthreads;
+  int stopping;
+  int started;
+};
+
+/* ---- a request ---------------------------------------------------------- */
+
+typedef struct cp_req {
+  clave_platform *p;
+  struct MHD_Connection *conn;
+  const char *method;
+  const char *url;
+  char *parts[8];   /* path segments after /v1 */
+  int nparts;
+  json_t *body;     /* parsed JSON body (NULL when none) */
+  const uint8_t *raw;
+  size_t raw_len;
+  char blob_sha[65];  /* set for streamed uploads */
+  uint64_t blob_size;
+  clave_user_rec user; /* the caller (after auth) */
+  int authed;
+  /* response */
+  int status;
+  json_t *reply;
+  uint8_t *reply_bytes; /* raw response (file content) */
+  size_t reply_len;
+  /* audit */
+  const char *action;  /* set by state-changing handlers */
+  char target[128];
+} cp_req;
+
+/* Set an error reply; returns -1 so handlers can `return cp_fail(...)`. */
+int cp_fail(cp_req *r, int http_status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Map a clave_error from the store or crypto to an HTTP status. */
+int cp_fail_err(cp_req *r, const clave_error *err);
+int cp_ok(cp_req *r, json_t *reply); /* 200 with reply (stolen) */
+/* A query-string argument or NULL. */
+const char *cp_query(cp_req *r, const char *key);
+int64_t cp_now_ms(void);
+
+/* Roles. */
+int cp_is_admin(const cp_req *r);
+int cp_role_valid(const char *role);
+
+/* ---- API calls (each returns 0 or -1 with the reply set) ---------------- */
+
+int cp_users_login(cp_req *r);
+int cp_users_register(cp_req *r);
+int cp_users_me(cp_req *r);
+int cp_users_password(cp_req *r);
+clave_status cp_users_bootstrap(clave_platform *p, clave_error *err);
+
+int cp_functions_register(cp_req *r);
+int cp_functions_update(cp_req *r);
+int cp_functions_get(cp_req *r);
+int cp_functions_list(cp_req *r);
+int cp_functions_delete(cp_req *r);
+int cp_functions_disable(cp_req *r);
+int cp_function_usable(const cp_req *r, const clave_function_rec *fn);
+
+int cp_files_register(cp_req *r, int is_output);
+int cp_files_get(cp_req *r);
+int cp_files_content(cp_req *r);
+int cp_blobs_upload_done(cp_req *r);
+int cp_file_owned_by(const clave_file_rec *f, const char *user);
+
+int cp_tasks_create(cp_req *r);
+int cp_tasks_get(cp_req *r);
+int cp_tasks_assign(cp_req *r);
+int cp_tasks_approve(cp_req *r);
+int cp_tasks_invoke(cp_req *r);
+int cp_tasks_cancel(cp_req *r);
+int cp_tasks_result(cp_req *r);
+json_t *cp_task_json(const clave_task_rec *t);
+
+int cp_audit_query(cp_req *r);
+
+/* ---- TLS ------------------------------------------------------------------ */
+
+clave_status cp_tls_load(clave_platform *p, clave_error *err);
+
+/* ---- scheduler ------------------------------------------------------------ */
+
+clave_status cp_sched_start(clave_platform *p, clave_error *err);
+void cp_sched_stop(clave_platform *p);
+void cp_sched_enqueue(clave_platform *p, const char *task_id);
+/* Wake long-polls: a task reached a final state. */
+void cp_sched_task_done(clave_platform *p);
+/* Kill the child of a running task (cancel). Returns 1 if it was running. */
+int cp_sched_cancel(clave_platform *p, const char *task_id);
+/* Wait until the task is final or timeout_ms passed. */
+void cp_sched_wait(clave_platform *p, const char *task_id, int64_t timeout_ms);
+/* After a restart: Running -> Failed "worker lost", Staged -> queued. */
+clave_status cp_sched_recover(clave_platform *p, clave_error *err);
+
+/* ---- child wire format ---------------------------------------------------- */
+
+clave_status cp_wire_write(int fd, const void *data, size_t len,
+                           clave_error *err);
+clave_status cp_wire_read(int fd, uint64_t max, uint8_t **data, size_t *len,
+                          clave_error *err);
+
+/* ---- JSON helpers ----------------------------------------------------------- */
+
+/* A string member or NULL. */
+const char *cp_jstr(json_t *obj, const char *key);
+/* Sorted, de-duplicated list of strings from a JSON array; NULL if the
+ * array holds a non-string. */
+json_t *cp_jstrset(json_t *arr);
+int cp_jset_contains(json_t *arr, const char *s);
+char *cp_jdump(json_t *j); /* compact, sorted keys; malloc'ed */
+json_t *cp_jload(const char *text);
+/* base64 (standard alphabet, padding) */
+char *cp_b64_encode(const uint8_t *data, size_t len);
+int cp_b64_decode(const char *text, uint8_t **out, size_t *len);
+/* id with a prefix and a random UUID v4 */
+void cp_new_id(const char *prefix, char *out, size_t cap);
+int cp_valid_name(const char *s, size_t max);
+
+#endif /* CLAVE_PLAT_INT_H */

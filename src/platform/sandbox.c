@@ -1,0 +1,105 @@
+/*
+ * sandbox.c - what a task child gives up before it runs a function.
+ *
+ * rlimits first (no new files or processes, no core dumps, a CPU-time cap,
+ * an address-space cap), then a seccomp filter (libseccomp) that kills the
+ * process on any system call outside a short list: reading its request
+ * (fd 0) and writing its result and diagnostics (fds 1 and 2), memory
+ * management, clocks, threads' futexes, and exit.  No open, no socket, no
+ * exec: a function that escaped the WebAssembly engine would still find
+ * nothing to talk to but the server's own socket.
+ *
+ * The sanitizer build keeps the address-space cap off: ASan reserves
+ * terabytes of shadow memory up front.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include "crypto/cerr.h"
+#include "platform/plat_int.h"
+
+clave_status cp_sandbox_enter(uint64_t memory_bytes, uint64_t cpu_seconds,
+                              clave_error *err);
+
+static clave_status cp_limit(int res, rlim_t v, const char *name,
+                             clave_error *err) {
+  struct rlimit rl = {v, v};
+  if (setrlimit(res, &rl) != 0)
+    return cv_err(err, CLAVE_EIO, "sandbox: setrlimit(%s): %s", name,
+                  strerror(errno));
+  return CLAVE_OK;
+}
+
+clave_status cp_sandbox_enter(uint64_t memory_bytes, uint64_t cpu_seconds,
+                              clave_error *err) {
+  clave_status st = cp_limit(RLIMIT_CORE, 0, "CORE", err);
+  if (!st) st = cp_limit(RLIMIT_NPROC, 0, "NPROC", err);
+  if (!st) st = cp_limit(RLIMIT_FSIZE, 0, "FSIZE", err);
+  if (!st) st = cp_limit(RLIMIT_NOFILE, 3, "NOFILE", err);
+  if (!st && cpu_seconds) st = cp_limit(RLIMIT_CPU, cpu_seconds, "CPU", err);
+#ifndef CLAVE_SANITIZE
+  if (!st && memory_bytes) st = cp_limit(RLIMIT_AS, memory_bytes, "AS", err);
+#else
+  (void)memory_bytes;
+#endif
+  if (st) return st;
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+  if (!ctx) return cv_err(err, CLAVE_ENOMEM, "sandbox: seccomp_init failed");
+  int rc = 0;
+#define ALLOW(name) \
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(name), 0)
+  ALLOW(mmap);
+  ALLOW(munmap);
+  ALLOW(mremap);
+  ALLOW(mprotect);
+  ALLOW(madvise);
+  ALLOW(brk);
+  ALLOW(futex);
+  ALLOW(clock_gettime);
+  ALLOW(clock_nanosleep);
+  ALLOW(nanosleep);
+  ALLOW(gettimeofday);
+  ALLOW(getrandom);
+  ALLOW(sched_yield);
+  ALLOW(rt_sigreturn);
+  ALLOW(rt_sigprocmask);
+  ALLOW(exit);
+  ALLOW(exit_group);
+  ALLOW(getpid);
+  ALLOW(gettid);
+  ALLOW(set_robust_list);
+  ALLOW(rseq);
+#undef ALLOW
+  /* fds: read its request, write its result (1) and diagnostics (2) */
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
+                         SCMP_A0(SCMP_CMP_EQ, 0));
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
+                         SCMP_A0(SCMP_CMP_LE, 2));
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendto), 1,
+                         SCMP_A0(SCMP_CMP_EQ, 1));
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(writev), 1,
+                         SCMP_A0(SCMP_CMP_LE, 2));
+  /* threads only (an engine may use a timer thread), never processes */
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                         SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD,
+                                 CLONE_THREAD));
+  rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+  if (rc != 0) {
+    seccomp_release(ctx);
+    return cv_err(err, CLAVE_EIO, "sandbox: building the seccomp filter failed");
+  }
+  rc = seccomp_load(ctx);
+  seccomp_release(ctx);
+  if (rc != 0)
+    return cv_err(err, CLAVE_EIO, "sandbox: loading the seccomp filter: %s",
+                  strerror(-rc));
+  return CLAVE_OK;
+}
