@@ -39,7 +39,12 @@ __attribute__((format(printf, 2, 3))) static inline clave_status cv_err_prefix(
   va_end(ap);
   char old[sizeof err->message];
   memcpy(old, err->message, sizeof old);
-  snprintf(err->message, sizeof err->message, "%s%s", prefix, old);
+  size_t cap = sizeof err->message, pl = strlen(prefix), ol = strnlen(old, cap);
+  if (pl > cap - 1) pl = cap - 1;
+  if (ol > cap - 1 - pl) ol = cap - 1 - pl;
+  memcpy(err->message, prefix, pl);
+  memcpy(err->message + pl, old, ol);
+  err->message[pl + ol] = 0;
   return err->status;
 }
 
