@@ -881,7 +881,7 @@ static bool dec_body(dec *d, cl_func *f, const uint8_t *body_end) {
   for (uint32_t g = 0; g < ngroups; g++) {
     uint32_t c = cl_read_u32(&r);
     uint8_t t = cl_read_u8(&r);
-    memset(f->local_types + k, t, c);
+    if (c) memset(f->local_types + k, t, c);
     k += c;
   }
   f->code = d->r.p;

@@ -7,6 +7,10 @@
  * and for the exact status and message of each failure: every section's
  * main failure modes, LEB128 edges, UTF-8, the SIMD refusal, and the
  * validator's typing and index rules.
+ *
+ *   test_engine_decode            run the tests
+ *   test_engine_decode --dump DIR also write every module built to DIR
+ *                                 (how tests/fuzz/corpus/unit-* was made)
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +20,8 @@
 #include "engine/module.h"
 
 static int checks, failures;
+static const char *dump_dir;
+static unsigned ndumped;
 
 #define CHECK(cond, ...)                                         \
   do {                                                           \
@@ -106,7 +112,17 @@ typedef struct outcome {
   cl_module *m; /* kept when decoding worked */
 } outcome;
 
+static void dump(const wb *w) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/unit-%03u.wasm", dump_dir, ndumped++);
+  FILE *f = fopen(path, "wb");
+  if (!f) return;
+  fwrite(w->b, 1, w->n, f);
+  fclose(f);
+}
+
 static outcome run(const wb *w, bool validate) {
+  if (dump_dir) dump(w);
   outcome o;
   memset(&o, 0, sizeof o);
   o.st = cl_decode(w->b, w->n, &o.m, &o.err);
@@ -1024,7 +1040,8 @@ static void test_accept_features(void) {
   done(&o);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  if (argc == 3 && !strcmp(argv[1], "--dump")) dump_dir = argv[2];
   test_header();
   test_sections();
   test_leb128();
