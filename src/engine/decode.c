@@ -54,28 +54,30 @@ enum {
 };
 
 static const char *const dec_section_names[] = {
-    "custom section", "type section",   "import section", "function section",
-    "table section",  "memory section", "global section", "export section",
-    "start section",  "element section", "code section",  "data section",
+    "custom section",    "type section",   "import section",
+    "function section",  "table section",  "memory section",
+    "global section",    "export section", "start section",
+    "element section",   "code section",   "data section",
     "data count section"};
 
 /* rank of each section id in the required order (datacount sits between
  * element and code) */
-static const uint8_t dec_section_rank[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
+static const uint8_t dec_section_rank[] = {0, 1, 2, 3,  4,  5, 6,
+                                           7, 8, 9, 11, 12, 10};
 
 typedef struct dec {
   cl_module *m;
-  cl_reader r;          /* bounded by the current section or body */
-  const uint8_t *mend;  /* end of the module */
-  const char *where;    /* "type section", "module header", ... */
+  cl_reader r;            /* bounded by the current section or body */
+  const uint8_t *mend;    /* end of the module */
+  const char *where;      /* "type section", "module header", ... */
   const uint8_t *sec_end; /* end of the current section */
-  int64_t func;         /* function index for messages, or -1 */
-  bool eos_is_end;      /* running out of bytes is "unexpected end" even
-                           before the module's end (custom sections) */
+  int64_t func;           /* function index for messages, or -1 */
+  bool eos_is_end;        /* running out of bytes is "unexpected end" even
+                             before the module's end (custom sections) */
   bool failed;
   clave_error *err;
   clave_status status;
-  uint8_t *nest;        /* block nesting while checking instructions */
+  uint8_t *nest; /* block nesting while checking instructions */
   size_t nest_cap;
 } dec;
 
@@ -95,8 +97,10 @@ static void dec_vfail(dec *d, size_t at, clave_status st, const char *fmt,
     cl_error_set(d->err, st, "%s, offset 0x%zx: %s", d->where, at, what);
 }
 
-__attribute__((format(printf, 4, 5))) static bool
-dec_fail_st(dec *d, size_t at, clave_status st, const char *fmt, ...) {
+__attribute__((format(printf, 4, 5))) static bool dec_fail_st(dec *d, size_t at,
+                                                              clave_status st,
+                                                              const char *fmt,
+                                                              ...) {
   va_list ap;
   va_start(ap, fmt);
   dec_vfail(d, at, st, fmt, ap);
@@ -115,7 +119,9 @@ __attribute__((format(printf, 3, 4))) static bool dec_fail(dec *d, size_t at,
   return false;
 }
 
-static size_t dec_pos(const dec *d) { return cl_reader_offset(&d->r); }
+static size_t dec_pos(const dec *d) {
+  return cl_reader_offset(&d->r);
+}
 
 static bool dec_nomem(dec *d) {
   return dec_fail_st(d, dec_pos(d), CLAVE_ENOMEM, "out of memory");
@@ -151,7 +157,9 @@ static bool dec_need(dec *d, uint64_t n) {
 
 /* ---- small readers ---------------------------------------------------- */
 
-static uint8_t dec_u8(dec *d) { return cl_read_u8(&d->r); }
+static uint8_t dec_u8(dec *d) {
+  return cl_read_u8(&d->r);
+}
 
 /* A LEB128 of `bits` bits.  One that runs into the end of its section
  * before the module's end is read on, as the spec's decoder does, so that
@@ -159,8 +167,8 @@ static uint8_t dec_u8(dec *d) { return cl_read_u8(&d->r); }
 static uint64_t dec_leb(dec *d, unsigned bits, bool sign) {
   bool was_ok = cl_reader_ok(&d->r);
   const uint8_t *start = d->r.p;
-  uint64_t v = sign ? (uint64_t)cl_read_sleb(&d->r, bits)
-                    : cl_read_uleb(&d->r, bits);
+  uint64_t v =
+      sign ? (uint64_t)cl_read_sleb(&d->r, bits) : cl_read_uleb(&d->r, bits);
   if (was_ok && !cl_reader_ok(&d->r) && d->r.end < d->mend &&
       d->r.err_at == (size_t)(d->r.end - d->r.base)) {
     cl_reader t;
@@ -177,7 +185,9 @@ static uint64_t dec_leb(dec *d, unsigned bits, bool sign) {
   return v;
 }
 
-static uint32_t dec_u32(dec *d) { return (uint32_t)dec_leb(d, 32, false); }
+static uint32_t dec_u32(dec *d) {
+  return (uint32_t)dec_leb(d, 32, false);
+}
 
 /* A length (of a vector, name or section): the spec refuses one larger
  * than what is left of the module with "length out of bounds". */
@@ -268,7 +278,8 @@ static bool dec_utf8_ok(const uint8_t *s, size_t n) {
       if ((s[i + k] & 0xC0) != 0x80) return false;
       cp = (cp << 6) | (s[i + k] & 0x3F);
     }
-    if (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) return false;
+    if (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)))
+      return false;
     if (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) return false;
     i += len;
   }
@@ -578,14 +589,27 @@ static bool dec_constexpr(dec *d, cl_constexpr *e) {
   cl_reader_init(&r, d->r.base, start, d->r.p);
   uint8_t op = cl_read_u8(&r);
   switch (op) {
-    case CL_CONST_I32: e->u.i32 = (uint32_t)cl_read_s32(&r); break;
-    case CL_CONST_I64: e->u.i64 = (uint64_t)cl_read_s64(&r); break;
-    case CL_CONST_F32: e->u.f32_bits = cl_read_fixed32(&r); break;
-    case CL_CONST_F64: e->u.f64_bits = cl_read_fixed64(&r); break;
-    case CL_CONST_REF_NULL: e->u.reftype = cl_read_u8(&r); break;
+    case CL_CONST_I32:
+      e->u.i32 = (uint32_t)cl_read_s32(&r);
+      break;
+    case CL_CONST_I64:
+      e->u.i64 = (uint64_t)cl_read_s64(&r);
+      break;
+    case CL_CONST_F32:
+      e->u.f32_bits = cl_read_fixed32(&r);
+      break;
+    case CL_CONST_F64:
+      e->u.f64_bits = cl_read_fixed64(&r);
+      break;
+    case CL_CONST_REF_NULL:
+      e->u.reftype = cl_read_u8(&r);
+      break;
     case CL_CONST_REF_FUNC:
-    case CL_CONST_GLOBAL_GET: e->u.index = cl_read_u32(&r); break;
-    default: return true; /* not constant: the validator says so */
+    case CL_CONST_GLOBAL_GET:
+      e->u.index = cl_read_u32(&r);
+      break;
+    default:
+      return true; /* not constant: the validator says so */
   }
   e->op = op;
   return true;
@@ -678,10 +702,18 @@ static bool dec_import_section(dec *d) {
   for (uint32_t i = 0; i < n; i++) {
     const cl_import *im = &m->imports[i];
     switch (im->kind) {
-      case CL_EXT_FUNC: m->func_types[f++] = im->desc.typeidx; break;
-      case CL_EXT_TABLE: m->tables[t++] = im->desc.table; break;
-      case CL_EXT_MEMORY: m->mems[me++] = im->desc.mem; break;
-      default: m->globals[g++].type = im->desc.global; break;
+      case CL_EXT_FUNC:
+        m->func_types[f++] = im->desc.typeidx;
+        break;
+      case CL_EXT_TABLE:
+        m->tables[t++] = im->desc.table;
+        break;
+      case CL_EXT_MEMORY:
+        m->mems[me++] = im->desc.mem;
+        break;
+      default:
+        m->globals[g++].type = im->desc.global;
+        break;
     }
   }
   return true;
@@ -999,15 +1031,14 @@ static bool dec_module(dec *d) {
   d->where = "module header";
   uint32_t magic = cl_read_fixed32(&d->r);
   if (!cl_reader_ok(&d->r))
-    return dec_fail(d, 0, "unexpected end (%zu bytes, not a WebAssembly module)",
-                    m->len);
+    return dec_fail(
+        d, 0, "unexpected end (%zu bytes, not a WebAssembly module)", m->len);
   if (memcmp(base, "\0asm", 4) != 0)
     return dec_fail(d, 0, "magic header not detected (0x%08x)", magic);
   uint32_t version = cl_read_fixed32(&d->r);
   if (!cl_reader_ok(&d->r))
     return dec_fail(d, 4, "unexpected end (no binary version)");
-  if (version != 1)
-    return dec_fail(d, 4, "unknown binary version %u", version);
+  if (version != 1) return dec_fail(d, 4, "unknown binary version %u", version);
 
   int last_rank = 0;
   uint32_t nfuncs_declared = 0;
@@ -1039,22 +1070,46 @@ static bool dec_module(dec *d) {
     d->r.end = sec_end;
     d->sec_end = sec_end;
     switch (id) {
-      case SEC_CUSTOM: ok = dec_custom_section(d); break;
-      case SEC_TYPE: ok = dec_type_section(d); break;
-      case SEC_IMPORT: ok = dec_import_section(d); break;
-      case SEC_FUNC: ok = dec_func_section(d, &nfuncs_declared); break;
-      case SEC_TABLE: ok = dec_table_section(d); break;
-      case SEC_MEMORY: ok = dec_memory_section(d); break;
-      case SEC_GLOBAL: ok = dec_global_section(d); break;
-      case SEC_EXPORT: ok = dec_export_section(d); break;
-      case SEC_START: ok = dec_start_section(d); break;
-      case SEC_ELEM: ok = dec_elem_section(d); break;
-      case SEC_DATACOUNT: ok = dec_datacount_section(d); break;
+      case SEC_CUSTOM:
+        ok = dec_custom_section(d);
+        break;
+      case SEC_TYPE:
+        ok = dec_type_section(d);
+        break;
+      case SEC_IMPORT:
+        ok = dec_import_section(d);
+        break;
+      case SEC_FUNC:
+        ok = dec_func_section(d, &nfuncs_declared);
+        break;
+      case SEC_TABLE:
+        ok = dec_table_section(d);
+        break;
+      case SEC_MEMORY:
+        ok = dec_memory_section(d);
+        break;
+      case SEC_GLOBAL:
+        ok = dec_global_section(d);
+        break;
+      case SEC_EXPORT:
+        ok = dec_export_section(d);
+        break;
+      case SEC_START:
+        ok = dec_start_section(d);
+        break;
+      case SEC_ELEM:
+        ok = dec_elem_section(d);
+        break;
+      case SEC_DATACOUNT:
+        ok = dec_datacount_section(d);
+        break;
       case SEC_CODE:
         ok = dec_code_section(d, nfuncs_declared, size);
         have_code = true;
         break;
-      case SEC_DATA: ok = dec_data_section(d); break;
+      case SEC_DATA:
+        ok = dec_data_section(d);
+        break;
     }
     if (!ok) return false;
     if (d->r.p != sec_end)

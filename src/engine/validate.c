@@ -31,15 +31,24 @@
 
 const char *cl_valtype_name(uint8_t type) {
   switch (type) {
-    case CL_I32: return "i32";
-    case CL_I64: return "i64";
-    case CL_F32: return "f32";
-    case CL_F64: return "f64";
-    case CL_V128: return "v128";
-    case CL_FUNCREF: return "funcref";
-    case CL_EXTERNREF: return "externref";
-    case CL_BOTTOM: return "unknown";
-    default: return "?";
+    case CL_I32:
+      return "i32";
+    case CL_I64:
+      return "i64";
+    case CL_F32:
+      return "f32";
+    case CL_F64:
+      return "f64";
+    case CL_V128:
+      return "v128";
+    case CL_FUNCREF:
+      return "funcref";
+    case CL_EXTERNREF:
+      return "externref";
+    case CL_BOTTOM:
+      return "unknown";
+    default:
+      return "?";
   }
 }
 
@@ -54,13 +63,13 @@ static const uint8_t val_kind[256] = {
     CL_UNARY_OPS(X)
 #undef X
 #define X(N, code, text, a, b) [code] = K_BINARY,
-    CL_BINARY_OPS(X)
+        CL_BINARY_OPS(X)
 #undef X
 #define X(N, code, text, a, b) [code] = K_LOAD,
-    CL_LOAD_OPS(X)
+            CL_LOAD_OPS(X)
 #undef X
 #define X(N, code, text, a, b) [code] = K_STORE,
-    CL_STORE_OPS(X)
+                CL_STORE_OPS(X)
 #undef X
 };
 
@@ -77,7 +86,7 @@ static const uint8_t val_type2[256] = {
     CL_UNARY_OPS(X) CL_BINARY_OPS(X)
 #undef X
 #define X(N, code, text, a, b) [code] = b,
-    CL_LOAD_OPS(X) CL_STORE_OPS(X)
+        CL_LOAD_OPS(X) CL_STORE_OPS(X)
 #undef X
 };
 
@@ -123,7 +132,7 @@ static const char *const val_fc_names[] = {
 #define X(N, code, text, a, b) [code] = text,
     CL_SAT_OPS(X)
 #undef X
-    [OPFC_MEMORY_INIT] = "memory.init",
+        [OPFC_MEMORY_INIT] = "memory.init",
     [OPFC_DATA_DROP] = "data.drop",
     [OPFC_MEMORY_COPY] = "memory.copy",
     [OPFC_MEMORY_FILL] = "memory.fill",
@@ -148,10 +157,13 @@ static const uint8_t val_sat_out[8] = {
 
 /* k_self[t] == t: the one-type result list of a block typed by a single
  * value type, without pointing into a frame that may move */
-static const uint8_t val_self[256] = {
-    [CL_I32] = CL_I32,         [CL_I64] = CL_I64,          [CL_F32] = CL_F32,
-    [CL_F64] = CL_F64,         [CL_V128] = CL_V128,        [CL_FUNCREF] = CL_FUNCREF,
-    [CL_EXTERNREF] = CL_EXTERNREF};
+static const uint8_t val_self[256] = {[CL_I32] = CL_I32,
+                                      [CL_I64] = CL_I64,
+                                      [CL_F32] = CL_F32,
+                                      [CL_F64] = CL_F64,
+                                      [CL_V128] = CL_V128,
+                                      [CL_FUNCREF] = CL_FUNCREF,
+                                      [CL_EXTERNREF] = CL_EXTERNREF};
 
 /* ---- state -------------------------------------------------------------- */
 
@@ -187,8 +199,10 @@ typedef struct val {
 /* for items whose place the decoded module does not keep */
 #define VAL_NO_OFFSET ((size_t)-1)
 
-__attribute__((format(printf, 4, 5))) static bool
-val_fail_st(val *v, size_t at, clave_status st, const char *fmt, ...) {
+__attribute__((format(printf, 4, 5))) static bool val_fail_st(val *v, size_t at,
+                                                              clave_status st,
+                                                              const char *fmt,
+                                                              ...) {
   if (v->failed) return false;
   v->failed = true;
   v->status = st;
@@ -315,12 +329,13 @@ static inline void val_label(const vframe *f, const uint8_t **ts, uint32_t *n) {
 
 /* ---- immediates and index checks ---------------------------------------- */
 
-static inline uint32_t val_u32(val *v) { return cl_read_u32(&v->r); }
+static inline uint32_t val_u32(val *v) {
+  return cl_read_u32(&v->r);
+}
 
 static bool val_label_index(val *v, uint32_t l) {
   if (l >= v->nctrls)
-    return val_fail(v, "unknown label %u (%zu enclosing blocks)", l,
-                    v->nctrls);
+    return val_fail(v, "unknown label %u (%zu enclosing blocks)", l, v->nctrls);
   return true;
 }
 
@@ -416,8 +431,7 @@ static bool val_instr_fc(val *v) {
     case OPFC_I64_TRUNC_SAT_F32_U:
     case OPFC_I64_TRUNC_SAT_F64_S:
     case OPFC_I64_TRUNC_SAT_F64_U:
-      return val_pop(v, val_sat_in[sub], NULL) &&
-             val_push(v, val_sat_out[sub]);
+      return val_pop(v, val_sat_in[sub], NULL) && val_push(v, val_sat_out[sub]);
     case OPFC_MEMORY_INIT: {
       uint32_t x = val_u32(v);
       cl_read_u8(&v->r);
@@ -525,7 +539,8 @@ static bool val_body(val *v, uint32_t fidx) {
   if (!val_reserve(v, (void **)&v->locals, &v->cap_locals, nl ? nl : 1, 1))
     return false;
   if (ft->nparams) memcpy(v->locals, ft->params, ft->nparams);
-  if (fn->nlocals) memcpy(v->locals + ft->nparams, fn->local_types, fn->nlocals);
+  if (fn->nlocals)
+    memcpy(v->locals + ft->nparams, fn->local_types, fn->nlocals);
   v->nlocals = (uint32_t)nl;
 
   v->nvals = 0;
@@ -774,8 +789,8 @@ static bool val_body(val *v, uint32_t fidx) {
         if (!val_instr_fc(v)) return false;
         break;
       default:
-        return val_fail_st(v, v->at, CLAVE_EMALFORMED,
-                           "illegal opcode 0x%02x", op);
+        return val_fail_st(v, v->at, CLAVE_EMALFORMED, "illegal opcode 0x%02x",
+                           op);
     }
   }
   if (!cl_reader_ok(&v->r) || v->r.p != v->r.end)
@@ -814,11 +829,25 @@ static bool val_const(val *v, const cl_constexpr *e, uint8_t want) {
     uint8_t t;
     if (op == OP_END) break;
     switch (op) {
-      case OP_I32_CONST: cl_read_s32(&r); t = CL_I32; break;
-      case OP_I64_CONST: cl_read_s64(&r); t = CL_I64; break;
-      case OP_F32_CONST: cl_read_fixed32(&r); t = CL_F32; break;
-      case OP_F64_CONST: cl_read_fixed64(&r); t = CL_F64; break;
-      case OP_REF_NULL: t = cl_read_u8(&r); break;
+      case OP_I32_CONST:
+        cl_read_s32(&r);
+        t = CL_I32;
+        break;
+      case OP_I64_CONST:
+        cl_read_s64(&r);
+        t = CL_I64;
+        break;
+      case OP_F32_CONST:
+        cl_read_fixed32(&r);
+        t = CL_F32;
+        break;
+      case OP_F64_CONST:
+        cl_read_fixed64(&r);
+        t = CL_F64;
+        break;
+      case OP_REF_NULL:
+        t = cl_read_u8(&r);
+        break;
       case OP_REF_FUNC: {
         uint32_t x = cl_read_u32(&r);
         if (x >= m->nfuncs)
@@ -864,16 +893,19 @@ static bool val_const(val *v, const cl_constexpr *e, uint8_t want) {
 
 static bool val_table_limits(val *v, const cl_limits *l) {
   if (l->has_max && l->min > l->max)
-    return val_fail(v, "size minimum must not be greater than maximum (%u > %u)",
+    return val_fail(v,
+                    "size minimum must not be greater than maximum (%u > %u)",
                     l->min, l->max);
   return true;
 }
 
 static bool val_memory_limits(val *v, const cl_limits *l) {
-  if (l->min > CL_MAX_MEMORY_PAGES || (l->has_max && l->max > CL_MAX_MEMORY_PAGES))
+  if (l->min > CL_MAX_MEMORY_PAGES ||
+      (l->has_max && l->max > CL_MAX_MEMORY_PAGES))
     return val_fail(v, "memory size must be at most 65536 pages (4GiB)");
   if (l->has_max && l->min > l->max)
-    return val_fail(v, "size minimum must not be greater than maximum (%u > %u)",
+    return val_fail(v,
+                    "size minimum must not be greater than maximum (%u > %u)",
                     l->min, l->max);
   return true;
 }
@@ -894,10 +926,22 @@ static bool val_exports(val *v) {
     uint32_t limit = 0;
     const char *what = "";
     switch (ex->kind) {
-      case CL_EXT_FUNC: limit = m->nfuncs; what = "function"; break;
-      case CL_EXT_TABLE: limit = m->ntables; what = "table"; break;
-      case CL_EXT_MEMORY: limit = m->nmems; what = "memory"; break;
-      default: limit = m->nglobals; what = "global"; break;
+      case CL_EXT_FUNC:
+        limit = m->nfuncs;
+        what = "function";
+        break;
+      case CL_EXT_TABLE:
+        limit = m->ntables;
+        what = "table";
+        break;
+      case CL_EXT_MEMORY:
+        limit = m->nmems;
+        what = "memory";
+        break;
+      default:
+        limit = m->nglobals;
+        what = "global";
+        break;
     }
     if (ex->index >= limit)
       return val_fail(v, "unknown %s %u in export \"%s\"", what, ex->index,
@@ -924,10 +968,10 @@ static bool val_declared_refs(val *v) {
   cl_module *m = v->m;
   m->declared_refs = calloc(m->nfuncs ? m->nfuncs : 1, 1);
   if (!m->declared_refs) return val_nomem(v);
-#define MARK(e)                                                    \
-  do {                                                             \
+#define MARK(e)                                                   \
+  do {                                                            \
     if ((e)->op == CL_CONST_REF_FUNC && (e)->u.index < m->nfuncs) \
-      m->declared_refs[(e)->u.index] = 1;                          \
+      m->declared_refs[(e)->u.index] = 1;                         \
   } while (0)
   for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++)
     MARK(&m->globals[i].init);
@@ -955,10 +999,17 @@ static bool val_module(val *v) {
     v->at = VAL_NO_OFFSET;
     bool ok = true;
     switch (im->kind) {
-      case CL_EXT_FUNC: ok = val_type_index(v, im->desc.typeidx); break;
-      case CL_EXT_TABLE: ok = val_table_limits(v, &im->desc.table.lim); break;
-      case CL_EXT_MEMORY: ok = val_memory_limits(v, &im->desc.mem.lim); break;
-      default: break;
+      case CL_EXT_FUNC:
+        ok = val_type_index(v, im->desc.typeidx);
+        break;
+      case CL_EXT_TABLE:
+        ok = val_table_limits(v, &im->desc.table.lim);
+        break;
+      case CL_EXT_MEMORY:
+        ok = val_memory_limits(v, &im->desc.mem.lim);
+        break;
+      default:
+        break;
     }
     if (!ok) return false;
   }
@@ -1013,8 +1064,7 @@ static bool val_module(val *v) {
       v->at = e->offset.offset;
       if (!val_table_index(v, e->table)) return false;
       if (m->tables[e->table].elem != e->reftype)
-        return val_fail(v,
-                        "type mismatch: segment of %s for table %u of %s",
+        return val_fail(v, "type mismatch: segment of %s for table %u of %s",
                         cl_valtype_name(e->reftype), e->table,
                         cl_valtype_name(m->tables[e->table].elem));
       if (!val_const(v, &e->offset, CL_I32)) return false;

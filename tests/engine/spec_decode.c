@@ -133,7 +133,8 @@ static void check_file(const char *work, const char *name, bool simd,
     if (!type || !file) continue;
     clave_status want;
     if (!strcmp(type, "module") || !strcmp(type, "assert_unlinkable") ||
-        !strcmp(type, "assert_uninstantiable") || !strcmp(type, "assert_trap")) {
+        !strcmp(type, "assert_uninstantiable") ||
+        !strcmp(type, "assert_trap")) {
       want = CLAVE_OK;
       text = NULL;
     } else if (!strcmp(type, "assert_invalid")) {
@@ -219,9 +220,10 @@ int main(int argc, char **argv) {
 
   DIR *dir = opendir(suite);
   if (!dir) {
-    printf("SKIP: no WebAssembly test suite at %s (set CLAVE_SHARED or "
-           "CLAVE_WASM_TESTSUITE)\n",
-           suite);
+    printf(
+        "SKIP: no WebAssembly test suite at %s (set CLAVE_SHARED or "
+        "CLAVE_WASM_TESTSUITE)\n",
+        suite);
     return 77;
   }
   if (!*wast2json || access(wast2json, X_OK) != 0) {
@@ -257,8 +259,8 @@ int main(int argc, char **argv) {
     /* --enable-all types ref.func as a typed reference (function
      * references proposal), which two 2.0 scripts do not accept: those
      * convert with wabt's default features */
-    char *all[] = {(char *)wast2json, "--enable-all", in_wast, "-o", out_json,
-                   NULL};
+    char *all[] = {
+        (char *)wast2json, "--enable-all", in_wast, "-o", out_json, NULL};
     char *dflt[] = {(char *)wast2json, in_wast, "-o", out_json, NULL};
     if (run(all) != 0 && run(dflt) != 0) {
       printf("FAIL %s: wast2json could not convert %s\n", names[i], in_wast);
@@ -270,16 +272,18 @@ int main(int argc, char **argv) {
     check_file(work, names[i], is_simd, c);
     if (c->fail != before) files_failed++;
   }
-  printf("core 2.0 without SIMD: %u scripts; binary modules %u passed, %u "
-         "failed; %u text modules skipped; messages %u matched, %u differ; "
-         "%u wast2json encoding artifacts accepted\n",
-         ncore, core.pass, core.fail, core.skip, core.msg_ok, core.msg_bad,
-         core.artifacts);
-  printf("SIMD scripts: %zu scripts; binary modules %u passed (%u refused as "
-         "unsupported), %u failed; %u text modules skipped; messages %u "
-         "matched, %u differ\n",
-         nnames - ncore, simd.pass, simd.simd_refused, simd.fail, simd.skip,
-         simd.msg_ok, simd.msg_bad);
+  printf(
+      "core 2.0 without SIMD: %u scripts; binary modules %u passed, %u "
+      "failed; %u text modules skipped; messages %u matched, %u differ; "
+      "%u wast2json encoding artifacts accepted\n",
+      ncore, core.pass, core.fail, core.skip, core.msg_ok, core.msg_bad,
+      core.artifacts);
+  printf(
+      "SIMD scripts: %zu scripts; binary modules %u passed (%u refused as "
+      "unsupported), %u failed; %u text modules skipped; messages %u "
+      "matched, %u differ\n",
+      nnames - ncore, simd.pass, simd.simd_refused, simd.fail, simd.skip,
+      simd.msg_ok, simd.msg_bad);
   unsigned pass = core.pass + simd.pass, fail = core.fail + simd.fail;
   unsigned msg_bad = core.msg_bad + simd.msg_bad;
   printf("%u scripts with failures\n", files_failed);

@@ -23,15 +23,15 @@ static int checks, failures;
 static const char *dump_dir;
 static unsigned ndumped;
 
-#define CHECK(cond, ...)                                         \
-  do {                                                           \
-    checks++;                                                    \
-    if (!(cond)) {                                               \
-      failures++;                                                \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);                \
-      printf(__VA_ARGS__);                                       \
-      printf("\n");                                              \
-    }                                                            \
+#define CHECK(cond, ...)                          \
+  do {                                            \
+    checks++;                                     \
+    if (!(cond)) {                                \
+      failures++;                                 \
+      printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+      printf(__VA_ARGS__);                        \
+      printf("\n");                               \
+    }                                             \
   } while (0)
 
 /* ---- a module builder ---------------------------------------------------- */
@@ -41,14 +41,17 @@ typedef struct wb {
   size_t n;
 } wb;
 
-#define B(...) (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__})
+#define B(...) \
+  (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__})
 
 static void wb_put(wb *w, const uint8_t *p, size_t n) {
   memcpy(w->b + w->n, p, n);
   w->n += n;
 }
 
-static void wb_u8(wb *w, uint8_t v) { w->b[w->n++] = v; }
+static void wb_u8(wb *w, uint8_t v) {
+  w->b[w->n++] = v;
+}
 
 static void wb_leb(wb *w, uint64_t v) {
   do {
@@ -100,8 +103,8 @@ static size_t body_module(wb *w, const uint8_t *type, size_t ntype,
   return wb_code1(w, code, ncode);
 }
 
-#define T_V 0x60, 0, 0                /* [] -> [] */
-#define T_I 0x60, 0, 1, 0x7F          /* [] -> [i32] */
+#define T_V 0x60, 0, 0       /* [] -> [] */
+#define T_I 0x60, 0, 1, 0x7F /* [] -> [i32] */
 #define T_II_I 0x60, 2, 0x7F, 0x7F, 1, 0x7F
 
 /* ---- running ------------------------------------------------------------- */
@@ -150,9 +153,9 @@ static void expect_ok_at(const wb *w, const char *what, int line) {
 
 /* Expect a status and the exact message (printf-style, so that offsets
  * can be computed). */
-__attribute__((format(printf, 5, 6))) static void
-expect_err_at(int line, const wb *w, clave_status st, const char *what,
-              const char *fmt, ...) {
+__attribute__((format(printf, 5, 6))) static void expect_err_at(
+    int line, const wb *w, clave_status st, const char *what, const char *fmt,
+    ...) {
   char want[600];
   va_list ap;
   va_start(ap, fmt);
@@ -353,8 +356,8 @@ static void test_leb128(void) {
              "global section, offset 0x12: integer too large");
   wb_header(&w);
   wb_section(&w, 6,
-             B(1, 0x7E, 0, 0x42, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
-               0x80, 0x80, 0x7F, 0x0B));
+             B(1, 0x7E, 0, 0x42, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+               0x80, 0x7F, 0x0B));
   o = run(&w, true);
   CHECK(o.st == CLAVE_OK && o.m &&
             o.m->globals[0].init.u.i64 == 0x8000000000000000ull,
@@ -362,8 +365,8 @@ static void test_leb128(void) {
   done(&o);
   wb_header(&w);
   wb_section(&w, 6,
-             B(1, 0x7E, 0, 0x42, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
-               0x80, 0x80, 0x80, 0x00, 0x0B));
+             B(1, 0x7E, 0, 0x42, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+               0x80, 0x80, 0x00, 0x0B));
   expect_err(&w, MAL, "11-byte s64",
              "global section, offset 0x17: integer representation too long");
 
@@ -394,10 +397,10 @@ static void test_types_imports(void) {
   wb_header(&w);
   wb_section(&w, 1, B(1, T_V));
   wb_section(&w, 2,
-             B(4, 1, 'm', 1, 'f', 0, 0,             /* func type 0 */
-               1, 'm', 1, 't', 1, 0x6F, 1, 1, 5,    /* table externref 1..5 */
-               1, 'm', 1, 'M', 2, 0, 3,             /* memory 3 */
-               1, 'm', 1, 'g', 3, 0x7E, 1));        /* global mut i64 */
+             B(4, 1, 'm', 1, 'f', 0, 0,          /* func type 0 */
+               1, 'm', 1, 't', 1, 0x6F, 1, 1, 5, /* table externref 1..5 */
+               1, 'm', 1, 'M', 2, 0, 3,          /* memory 3 */
+               1, 'm', 1, 'g', 3, 0x7E, 1));     /* global mut i64 */
   wb_section(&w, 3, B(1, 0));
   wb_code1(&w, B(0, 0x0B));
   outcome o = run(&w, true);
@@ -619,9 +622,9 @@ static void test_segments(void) {
   wb_header(&w);
   wb_section(&w, 5, B(1, 0, 1));
   wb_section(&w, 12, B(3));
-  wb_section(&w, 11,
-             B(3, 0, 0x41, 8, 0x0B, 2, 'h', 'i', 1, 1, 'x', 2, 0, 0x41, 0,
-               0x0B, 0));
+  wb_section(
+      &w, 11,
+      B(3, 0, 0x41, 8, 0x0B, 2, 'h', 'i', 1, 1, 'x', 2, 0, 0x41, 0, 0x0B, 0));
   o = run(&w, true);
   CHECK(o.st == CLAVE_OK, "data kinds: %s", o.err.message);
   if (o.m) {
@@ -629,8 +632,8 @@ static void test_segments(void) {
     CHECK(o.m->ndatas == 3 && o.m->has_datacount && o.m->datacount == 3 &&
               d[0].mode == CL_SEG_ACTIVE && d[0].offset.u.i32 == 8 &&
               d[0].len == 2 && !memcmp(d[0].bytes, "hi", 2) &&
-              d[1].mode == CL_SEG_PASSIVE && d[1].len == 1 &&
-              d[2].len == 0 && d[2].mem == 0,
+              d[1].mode == CL_SEG_PASSIVE && d[1].len == 1 && d[2].len == 0 &&
+              d[2].mem == 0,
           "data segments");
   }
   done(&o);
@@ -697,8 +700,7 @@ static void test_body_types(void) {
   body_module(&w, B(T_I), NULL, 0,
               B(0, 0x02, 0x7F, 0x41, 1, 0x0C, 0, 0x6A, 0x0B, 0x0B));
   expect_ok(&w, "br; i32.add");
-  at = body_module(&w, B(T_I), NULL, 0,
-                   B(0, 0x00, 0x42, 0, 0x6A, 0x0B));
+  at = body_module(&w, B(T_I), NULL, 0, B(0, 0x00, 0x42, 0, 0x6A, 0x0B));
   expect_err(&w, INV, "unreachable; i64.const; i32.add",
              "code section, function 0, offset 0x%zx: type mismatch in "
              "i32.add: expected i32, got i64",
@@ -764,9 +766,9 @@ static void test_body_types(void) {
   body_module(&w, B(T_V), NULL, 0,
               B(0, 0xD0, 0x70, 0xD0, 0x70, 0x41, 0, 0x1C, 1, 0x70, 0x1A, 0x0B));
   expect_ok(&w, "select (result funcref)");
-  at = body_module(&w, B(T_V), NULL, 0,
-                   B(0, 0x41, 0, 0x41, 0, 0x41, 0, 0x1C, 2, 0x7F, 0x7F, 0x1A,
-                     0x0B));
+  at = body_module(
+      &w, B(T_V), NULL, 0,
+      B(0, 0x41, 0, 0x41, 0, 0x41, 0, 0x1C, 2, 0x7F, 0x7F, 0x1A, 0x0B));
   expect_err(&w, INV, "select with 2 types",
              "code section, function 0, offset 0x%zx: invalid result arity 2 "
              "for select (must be 1)",
@@ -840,8 +842,7 @@ static void test_body_indices(void) {
              "code section, function 0, offset 0x%zx: unknown data segment 0 "
              "(0 segments)",
              at + 7);
-  at = body_module(&w, B(T_V),
-                   B(4, 4, 1, 0x6F, 0, 0, 9, 4, 1, 5, 0x70, 0),
+  at = body_module(&w, B(T_V), B(4, 4, 1, 0x6F, 0, 0, 9, 4, 1, 5, 0x70, 0),
                    B(0, 0x41, 0, 0x41, 0, 0x41, 0, 0xFC, 12, 0, 0, 0x0B));
   expect_err(&w, INV, "table.init funcref into externref",
              "code section, function 0, offset 0x%zx: type mismatch in "
@@ -865,8 +866,7 @@ static void test_body_indices(void) {
              "reference 0 (ref.func needs the function in an element "
              "segment, an export or a global)",
              at + 1);
-  body_module(&w, B(T_V), B(7, 5, 1, 1, 'f', 0, 0),
-              B(0, 0xD2, 0, 0x1A, 0x0B));
+  body_module(&w, B(T_V), B(7, 5, 1, 1, 'f', 0, 0), B(0, 0xD2, 0, 0x1A, 0x0B));
   expect_ok(&w, "ref.func of an exported function");
   at = body_module(&w, B(T_V), NULL, 0, B(0, 0x41, 0, 0xD1, 0x1A, 0x0B));
   expect_err(&w, INV, "ref.is_null of i32",
@@ -874,8 +874,8 @@ static void test_body_indices(void) {
              "ref.is_null: expected a reference, got i32",
              at + 3);
   at = body_module(&w, B(T_V), NULL, 0,
-                   B(0, 0x43, 0, 0, 0, 0, 0xFC, 0, 0x1A, 0x44, 0, 0, 0, 0, 0,
-                     0, 0, 0, 0xFC, 4, 0x1A, 0x0B));
+                   B(0, 0x43, 0, 0, 0, 0, 0xFC, 0, 0x1A, 0x44, 0, 0, 0, 0, 0, 0,
+                     0, 0, 0xFC, 4, 0x1A, 0x0B));
   expect_err(&w, INV, "i64.trunc_sat_f32_s of f64",
              "code section, function 0, offset 0x%zx: type mismatch in "
              "i64.trunc_sat_f32_s: expected f32, got f64",
@@ -905,8 +905,7 @@ static void test_module_rules(void) {
              "constant expression: expected one i32, got 0 values",
              at + 3);
   wb_header(&w);
-  at = wb_section(&w, 6,
-                  B(2, 0x7F, 0, 0x41, 0, 0x0B, 0x7F, 0, 0x23, 0, 0x0B));
+  at = wb_section(&w, 6, B(2, 0x7F, 0, 0x41, 0, 0x0B, 0x7F, 0, 0x23, 0, 0x0B));
   expect_err(&w, INV, "global.get of a defined global",
              "global section, global 1, offset 0x%zx: unknown global 0 "
              "(constant expressions see only the 0 imported globals)",
@@ -1002,9 +1001,10 @@ static void test_module_rules(void) {
 static void test_accept_features(void) {
   wb w;
   wb_header(&w);
-  wb_section(&w, 1,
-             B(3, T_V, 0x60, 2, 0x7F, 0x7E, 2, 0x7E, 0x7F, /* [i32 i64]->[i64 i32] */
-               0x60, 1, 0x6F, 1, 0x7F));                  /* [externref]->[i32] */
+  wb_section(
+      &w, 1,
+      B(3, T_V, 0x60, 2, 0x7F, 0x7E, 2, 0x7E, 0x7F, /* [i32 i64]->[i64 i32] */
+        0x60, 1, 0x6F, 1, 0x7F));                   /* [externref]->[i32] */
   wb_section(&w, 3, B(3, 0, 1, 2));
   wb_section(&w, 4, B(2, 0x70, 0, 2, 0x6F, 1, 0, 4));
   wb_section(&w, 5, B(1, 1, 1, 2));
@@ -1012,28 +1012,27 @@ static void test_accept_features(void) {
   wb_section(&w, 7, B(1, 3, 'r', 'u', 'n', 0, 0));
   wb_section(&w, 9, B(1, 5, 0x70, 1, 0xD2, 2, 0x0B));
   wb_section(&w, 12, B(1));
-  wb_section(&w, 10,
-             B(3,
-               /* function 0: bulk memory, table ops, trunc_sat, sign-ext */
-               38, 0,
-               0x41, 0, 0x41, 0, 0x41, 1, 0xFC, 8, 0, 0,  /* memory.init */
-               0xFC, 9, 0,                                /* data.drop */
-               0x41, 0, 0x41, 0, 0x41, 0, 0xFC, 10, 0, 0, /* memory.copy */
-               0x41, 0, 0xD0, 0x70, 0x41, 1, 0xFC, 17, 0, /* table.fill */
-               0xFC, 16, 1, 0x1A,                         /* table.size */
-               0x0B,
-               /* function 1: [i32 i64] -> [i64 i32] with a multi-value block */
-               13, 0,
-               0x20, 0, 0x20, 1, 0x02, 1, 0x1A, 0x1A, 0x00, 0x0B, 0x00, 0x0B,
-               /* function 2: ref.is_null of the param */
-               5, 0, 0x20, 0, 0xD1, 0x0B));
+  wb_section(
+      &w, 10,
+      B(3,
+        /* function 0: bulk memory, table ops, trunc_sat, sign-ext */
+        38, 0, 0x41, 0, 0x41, 0, 0x41, 1, 0xFC, 8, 0, 0, /* memory.init */
+        0xFC, 9, 0,                                      /* data.drop */
+        0x41, 0, 0x41, 0, 0x41, 0, 0xFC, 10, 0, 0,       /* memory.copy */
+        0x41, 0, 0xD0, 0x70, 0x41, 1, 0xFC, 17, 0,       /* table.fill */
+        0xFC, 16, 1, 0x1A,                               /* table.size */
+        0x0B,
+        /* function 1: [i32 i64] -> [i64 i32] with a multi-value block */
+        13, 0, 0x20, 0, 0x20, 1, 0x02, 1, 0x1A, 0x1A, 0x00, 0x0B, 0x00, 0x0B,
+        /* function 2: ref.is_null of the param */
+        5, 0, 0x20, 0, 0xD1, 0x0B));
   wb_section(&w, 11, B(1, 1, 3, 'a', 'b', 'c'));
   outcome o = run(&w, true);
   CHECK(o.st == CLAVE_OK, "feature module: %s", o.err.message);
   if (o.m) {
-    CHECK(o.m->declared_refs[1] && o.m->declared_refs[2] &&
-              o.m->declared_refs[0],
-          "declared_refs from global, elem and export");
+    CHECK(
+        o.m->declared_refs[1] && o.m->declared_refs[2] && o.m->declared_refs[0],
+        "declared_refs from global, elem and export");
     clave_error err;
     CHECK(cl_validate(o.m, &err) == CLAVE_OK, "validating twice");
   }
