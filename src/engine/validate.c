@@ -58,104 +58,85 @@ enum { K_NONE = 0, K_UNARY, K_BINARY, K_LOAD, K_STORE };
 
 #define VT_(T) CL_##T
 
+/* clang-format off */
 static const uint8_t val_kind[256] = {
 #define X(N, code, text, a, b) [code] = K_UNARY,
-    CL_UNARY_OPS(X)
+  CL_UNARY_OPS(X)
 #undef X
 #define X(N, code, text, a, b) [code] = K_BINARY,
-        CL_BINARY_OPS(X)
+  CL_BINARY_OPS(X)
 #undef X
 #define X(N, code, text, a, b) [code] = K_LOAD,
-            CL_LOAD_OPS(X)
+  CL_LOAD_OPS(X)
 #undef X
 #define X(N, code, text, a, b) [code] = K_STORE,
-                CL_STORE_OPS(X)
+  CL_STORE_OPS(X)
 #undef X
 };
 
 /* operand type (unary, binary, store) or result type (load) */
 static const uint8_t val_type1[256] = {
 #define X(N, code, text, a, b) [code] = VT_(a),
-    CL_UNARY_OPS(X) CL_BINARY_OPS(X) CL_LOAD_OPS(X) CL_STORE_OPS(X)
+  CL_UNARY_OPS(X) CL_BINARY_OPS(X) CL_LOAD_OPS(X) CL_STORE_OPS(X)
 #undef X
 };
 
 /* result type (unary, binary) or access size in bytes (load, store) */
 static const uint8_t val_type2[256] = {
 #define X(N, code, text, a, b) [code] = VT_(b),
-    CL_UNARY_OPS(X) CL_BINARY_OPS(X)
+  CL_UNARY_OPS(X) CL_BINARY_OPS(X)
 #undef X
 #define X(N, code, text, a, b) [code] = b,
-        CL_LOAD_OPS(X) CL_STORE_OPS(X)
+  CL_LOAD_OPS(X) CL_STORE_OPS(X)
 #undef X
 };
 
 static const char *const val_names[256] = {
-    [OP_UNREACHABLE] = "unreachable",
-    [OP_NOP] = "nop",
-    [OP_BLOCK] = "block",
-    [OP_LOOP] = "loop",
-    [OP_IF] = "if",
-    [OP_ELSE] = "else",
-    [OP_END] = "end",
-    [OP_BR] = "br",
-    [OP_BR_IF] = "br_if",
-    [OP_BR_TABLE] = "br_table",
-    [OP_RETURN] = "return",
-    [OP_CALL] = "call",
-    [OP_CALL_INDIRECT] = "call_indirect",
-    [OP_DROP] = "drop",
-    [OP_SELECT] = "select",
-    [OP_SELECT_T] = "select",
-    [OP_LOCAL_GET] = "local.get",
-    [OP_LOCAL_SET] = "local.set",
-    [OP_LOCAL_TEE] = "local.tee",
-    [OP_GLOBAL_GET] = "global.get",
-    [OP_GLOBAL_SET] = "global.set",
-    [OP_TABLE_GET] = "table.get",
-    [OP_TABLE_SET] = "table.set",
-    [OP_MEMORY_SIZE] = "memory.size",
-    [OP_MEMORY_GROW] = "memory.grow",
-    [OP_I32_CONST] = "i32.const",
-    [OP_I64_CONST] = "i64.const",
-    [OP_F32_CONST] = "f32.const",
-    [OP_F64_CONST] = "f64.const",
-    [OP_REF_NULL] = "ref.null",
-    [OP_REF_IS_NULL] = "ref.is_null",
-    [OP_REF_FUNC] = "ref.func",
+  [OP_UNREACHABLE] = "unreachable",     [OP_NOP] = "nop",
+  [OP_BLOCK] = "block",                 [OP_LOOP] = "loop",
+  [OP_IF] = "if",                       [OP_ELSE] = "else",
+  [OP_END] = "end",                     [OP_BR] = "br",
+  [OP_BR_IF] = "br_if",                 [OP_BR_TABLE] = "br_table",
+  [OP_RETURN] = "return",               [OP_CALL] = "call",
+  [OP_CALL_INDIRECT] = "call_indirect", [OP_DROP] = "drop",
+  [OP_SELECT] = "select",               [OP_SELECT_T] = "select",
+  [OP_LOCAL_GET] = "local.get",         [OP_LOCAL_SET] = "local.set",
+  [OP_LOCAL_TEE] = "local.tee",         [OP_GLOBAL_GET] = "global.get",
+  [OP_GLOBAL_SET] = "global.set",       [OP_TABLE_GET] = "table.get",
+  [OP_TABLE_SET] = "table.set",         [OP_MEMORY_SIZE] = "memory.size",
+  [OP_MEMORY_GROW] = "memory.grow",     [OP_I32_CONST] = "i32.const",
+  [OP_I64_CONST] = "i64.const",         [OP_F32_CONST] = "f32.const",
+  [OP_F64_CONST] = "f64.const",         [OP_REF_NULL] = "ref.null",
+  [OP_REF_IS_NULL] = "ref.is_null",     [OP_REF_FUNC] = "ref.func",
 #define X(N, code, text, a, b) [code] = text,
-    CL_UNARY_OPS(X) CL_BINARY_OPS(X) CL_LOAD_OPS(X) CL_STORE_OPS(X)
+  CL_UNARY_OPS(X) CL_BINARY_OPS(X) CL_LOAD_OPS(X) CL_STORE_OPS(X)
 #undef X
 };
 
 static const char *const val_fc_names[] = {
 #define X(N, code, text, a, b) [code] = text,
-    CL_SAT_OPS(X)
+  CL_SAT_OPS(X)
 #undef X
-        [OPFC_MEMORY_INIT] = "memory.init",
-    [OPFC_DATA_DROP] = "data.drop",
-    [OPFC_MEMORY_COPY] = "memory.copy",
-    [OPFC_MEMORY_FILL] = "memory.fill",
-    [OPFC_TABLE_INIT] = "table.init",
-    [OPFC_ELEM_DROP] = "elem.drop",
-    [OPFC_TABLE_COPY] = "table.copy",
-    [OPFC_TABLE_GROW] = "table.grow",
-    [OPFC_TABLE_SIZE] = "table.size",
-    [OPFC_TABLE_FILL] = "table.fill",
+  [OPFC_MEMORY_INIT] = "memory.init", [OPFC_DATA_DROP] = "data.drop",
+  [OPFC_MEMORY_COPY] = "memory.copy", [OPFC_MEMORY_FILL] = "memory.fill",
+  [OPFC_TABLE_INIT] = "table.init",   [OPFC_ELEM_DROP] = "elem.drop",
+  [OPFC_TABLE_COPY] = "table.copy",   [OPFC_TABLE_GROW] = "table.grow",
+  [OPFC_TABLE_SIZE] = "table.size",   [OPFC_TABLE_FILL] = "table.fill",
 };
 
 static const uint8_t val_sat_in[8] = {
 #define X(N, code, text, a, b) [code] = VT_(a),
-    CL_SAT_OPS(X)
+  CL_SAT_OPS(X)
 #undef X
 };
 static const uint8_t val_sat_out[8] = {
 #define X(N, code, text, a, b) [code] = VT_(b),
-    CL_SAT_OPS(X)
+  CL_SAT_OPS(X)
 #undef X
 };
+/* clang-format on */
 
-/* k_self[t] == t: the one-type result list of a block typed by a single
+/* val_self[t] == t: the one-type result list of a block typed by a single
  * value type, without pointing into a frame that may move */
 static const uint8_t val_self[256] = {[CL_I32] = CL_I32,
                                       [CL_I64] = CL_I64,
