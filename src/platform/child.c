@@ -13,7 +13,9 @@
  * runs under the seccomp filter.
  */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -81,6 +83,9 @@ int clave_platform_child_main(int in_fd, int out_fd) {
     if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0) return 2;
   }
   close_range(3, ~0u, 0);
+  /* die with the server: an orphaned run has nobody to report to */
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() == 1) _exit(1);
   cp_child c;
   memset(&c, 0, sizeof c);
   clave_error err;
@@ -192,10 +197,12 @@ int clave_platform_child_main(int in_fd, int out_fd) {
   int ok = st == CLAVE_OK;
   char reason[700] = "";
   if (!ok) {
+    /* "trap: unreachable", "trap: fuel exhausted", "limit exceeded: ..." */
     const char *m = res.error.message[0] ? res.error.message
                     : res.error.trap ? clave_trap_message(res.error.trap)
-                                     : clave_status_name(st);
-    snprintf(reason, sizeof reason, "%s", m);
+                                     : "";
+    snprintf(reason, sizeof reason, "%s%s%s", clave_status_name(st),
+             *m ? ": " : "", m);
   }
   for (size_t i = 0; ok && i < c.nout; i++) {
     uint8_t tag[16];

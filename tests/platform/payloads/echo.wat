@@ -1,0 +1,30 @@
+;; echo.wat - copies input "in" to output "out" through Teaclave's file API
+;; and returns 1000 * argc + the number of bytes copied.
+(module
+  (import "env" "teaclave_open_input" (func $open_input (param i32) (result i32)))
+  (import "env" "teaclave_create_output" (func $create_output (param i32) (result i32)))
+  (import "env" "teaclave_read_file" (func $read (param i32 i32 i32) (result i32)))
+  (import "env" "teaclave_write_file" (func $write (param i32 i32 i32) (result i32)))
+  (import "env" "teaclave_close_file" (func $close (param i32) (result i32)))
+  (memory (export "memory") 2)
+  (data (i32.const 16) "in\00")
+  (data (i32.const 32) "out\00")
+  (func (export "entrypoint") (param $argc i32) (param $argv i32) (result i32)
+    (local $fd i32) (local $n i32) (local $total i32) (local $out i32)
+    (local.set $fd (call $open_input (i32.const 16)))
+    (if (i32.lt_s (local.get $fd) (i32.const 0)) (then (return (i32.const -1))))
+    (block $done
+      (loop $more
+        (local.set $n (call $read (local.get $fd)
+                             (i32.add (i32.const 1024) (local.get $total))
+                             (i32.const 4096)))
+        (br_if $done (i32.le_s (local.get $n) (i32.const 0)))
+        (local.set $total (i32.add (local.get $total) (local.get $n)))
+        (br_if $done (i32.gt_u (local.get $total) (i32.const 100000)))
+        (br $more)))
+    (drop (call $close (local.get $fd)))
+    (local.set $out (call $create_output (i32.const 32)))
+    (if (i32.lt_s (local.get $out) (i32.const 0)) (then (return (i32.const -2))))
+    (drop (call $write (local.get $out) (i32.const 1024) (local.get $total)))
+    (drop (call $close (local.get $out)))
+    (i32.add (i32.mul (local.get $argc) (i32.const 1000)) (local.get $total))))
