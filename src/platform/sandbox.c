@@ -77,6 +77,7 @@ clave_status cp_sandbox_enter(uint64_t memory_bytes, uint64_t cpu_seconds,
   ALLOW(gettid);
   ALLOW(set_robust_list);
   ALLOW(rseq);
+  ALLOW(sigaltstack);
 #undef ALLOW
   /* fds: read its request, write its result (1) and diagnostics (2) */
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
