@@ -652,7 +652,7 @@ static bool val_body(val *v, uint32_t fidx) {
         if (!val_pop(v, CL_BOTTOM, NULL)) return false;
         break;
       case OP_SELECT: {
-        uint8_t t1, t2;
+        uint8_t t1 = CL_BOTTOM, t2 = CL_BOTTOM;
         if (!val_pop(v, CL_I32, NULL) || !val_pop(v, CL_BOTTOM, &t1) ||
             !val_pop(v, CL_BOTTOM, &t2))
           return false;
@@ -744,7 +744,7 @@ static bool val_body(val *v, uint32_t fidx) {
         if (!val_push(v, cl_read_u8(&v->r))) return false;
         break;
       case OP_REF_IS_NULL: {
-        uint8_t t;
+        uint8_t t = CL_BOTTOM;
         if (!val_pop(v, CL_BOTTOM, &t)) return false;
         if (t != CL_BOTTOM && t != CL_FUNCREF && t != CL_EXTERNREF)
           return val_fail(v,
@@ -807,7 +807,7 @@ static bool val_const(val *v, const cl_constexpr *e, uint8_t want) {
     if (!cl_reader_ok(&r))
       return val_fail_st(v, v->at, CLAVE_EMALFORMED,
                          "unexpected end of section or function");
-    uint8_t t;
+    uint8_t t = CL_BOTTOM;
     if (op == OP_END) break;
     switch (op) {
       case OP_I32_CONST:
