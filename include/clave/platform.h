@@ -19,6 +19,7 @@
 #ifndef CLAVE_PLATFORM_H
 #define CLAVE_PLATFORM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "clave/engine.h"
@@ -68,6 +69,29 @@ const char *clave_platform_fingerprint(const clave_platform *p);
  * failed with "server stopped"), join the workers. */
 void clave_platform_stop(clave_platform *p);
 void clave_platform_free(clave_platform *p);
+
+/* ---- a client of the API (for the CLI and benchmarks) ------------------ */
+
+typedef struct clave_client clave_client;
+
+/* url: https://HOST:PORT (or http:// for a loopback --insecure-http
+ * server).  The server is verified by its certificate's SHA-256
+ * fingerprint ("AB:CD:..." as clave serve prints it), else by cafile,
+ * else not at all if insecure is set; otherwise CLAVE_EARG. */
+clave_status clave_client_new(const char *url, const char *fingerprint,
+                              const char *cafile, int insecure,
+                              clave_client **out, clave_error *err);
+void clave_client_free(clave_client *c);
+/* Bearer token sent with every later call (NULL or "" for none). */
+void clave_client_set_token(clave_client *c, const char *token);
+/* One call to /v1/PATH.  body/content_type may be NULL.  On CLAVE_OK,
+ * *status is the HTTP status and *reply the body (malloc'ed, NUL
+ * terminated); transport failures return an error instead. */
+clave_status clave_client_call(clave_client *c, const char *method,
+                               const char *path, const char *content_type,
+                               const void *body, size_t body_len, int *status,
+                               char **reply, size_t *reply_len,
+                               clave_error *err);
 
 /* Body of a task child: reads its request on in_fd, writes its result on
  * out_fd, returns the process exit status. */
