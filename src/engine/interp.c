@@ -363,7 +363,12 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
     uint32_t i = S(7).u32;
     if (CL_UNLIKELY(i >= tb->size)) TRAP(CLAVE_TRAP_UNDEFINED_ELEMENT);
     clave_func *f = tb->elems[i];
-    if (CL_UNLIKELY(!f)) TRAP(CLAVE_TRAP_UNINITIALIZED_ELEMENT);
+    if (CL_UNLIKELY(!f)) {
+      snprintf(ex->trap_msg, sizeof ex->trap_msg, "%s %u",
+               clave_trap_message(CLAVE_TRAP_UNINITIALIZED_ELEMENT), i);
+      trap = CLAVE_TRAP_UNINITIALIZED_ELEMENT;
+      goto do_trap_msg;
+    }
     if (CL_UNLIKELY(!cl_sig_matches(&f->sig, &inst->m->types[I(2)])))
       TRAP(CLAVE_TRAP_INDIRECT_TYPE);
     if (f->host) {
@@ -432,6 +437,7 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
     uint32_t i = S(4).u32;
     if (CL_UNLIKELY(i >= tb->size)) TRAP(CLAVE_TRAP_TABLE_OOB);
     tb->elems[i] = S(5).ref;
+    cl_table_pin(tb, S(5).ref);
     pc += 6;
     NEXT();
   }
@@ -453,6 +459,7 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
     void *v = S(5).ref;
     if (CL_UNLIKELY(i + n > tb->size)) TRAP(CLAVE_TRAP_TABLE_OOB);
     for (uint64_t k = 0; k < n; k++) tb->elems[i + k] = v;
+    if (n) cl_table_pin(tb, v);
     pc += 7;
     NEXT();
   }
@@ -462,6 +469,8 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
     if (CL_UNLIKELY(d + n > dt->size || s + n > st->size))
       TRAP(CLAVE_TRAP_TABLE_OOB);
     if (n) memmove(dt->elems + d, st->elems + s, n * sizeof(void *));
+    if (dt != st)
+      for (uint64_t k = 0; k < n; k++) cl_table_pin(dt, dt->elems[d + k]);
     pc += 9;
     NEXT();
   }
@@ -472,8 +481,10 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
     uint64_t len = inst->elem_dropped[e] ? 0 : inst->m->elems[e].count;
     if (CL_UNLIKELY(s + n > len || d + n > tb->size))
       TRAP(CLAVE_TRAP_TABLE_OOB);
-    for (uint64_t k = 0; k < n; k++)
+    for (uint64_t k = 0; k < n; k++) {
       tb->elems[d + k] = inst->elem_refs[e][s + k];
+      cl_table_pin(tb, tb->elems[d + k]);
+    }
     pc += 9;
     NEXT();
   }
@@ -623,17 +634,18 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
   UN(I64_POPCNT, uint64_t, u64, uint64_t, u64, r = (uint64_t)__builtin_popcountll(a))
   UN(F32_ABS, uint32_t, u32, uint32_t, u32, r = a & 0x7FFFFFFFu)
   UN(F32_NEG, uint32_t, u32, uint32_t, u32, r = a ^ 0x80000000u)
-  UN(F32_CEIL, float, f32, float, f32, r = ceilf(a))
-  UN(F32_FLOOR, float, f32, float, f32, r = floorf(a))
-  UN(F32_TRUNC, float, f32, float, f32, r = truncf(a))
-  UN(F32_NEAREST, float, f32, float, f32, r = nearbyintf(a))
+  /* a NaN operand must come out quiet (libm may return it unchanged) */
+  UN(F32_CEIL, float, f32, float, f32, r = a != a ? a + a : ceilf(a))
+  UN(F32_FLOOR, float, f32, float, f32, r = a != a ? a + a : floorf(a))
+  UN(F32_TRUNC, float, f32, float, f32, r = a != a ? a + a : truncf(a))
+  UN(F32_NEAREST, float, f32, float, f32, r = a != a ? a + a : nearbyintf(a))
   UN(F32_SQRT, float, f32, float, f32, r = sqrtf(a))
   UN(F64_ABS, uint64_t, u64, uint64_t, u64, r = a & 0x7FFFFFFFFFFFFFFFull)
   UN(F64_NEG, uint64_t, u64, uint64_t, u64, r = a ^ 0x8000000000000000ull)
-  UN(F64_CEIL, double, f64, double, f64, r = ceil(a))
-  UN(F64_FLOOR, double, f64, double, f64, r = floor(a))
-  UN(F64_TRUNC, double, f64, double, f64, r = trunc(a))
-  UN(F64_NEAREST, double, f64, double, f64, r = nearbyint(a))
+  UN(F64_CEIL, double, f64, double, f64, r = a != a ? a + a : ceil(a))
+  UN(F64_FLOOR, double, f64, double, f64, r = a != a ? a + a : floor(a))
+  UN(F64_TRUNC, double, f64, double, f64, r = a != a ? a + a : trunc(a))
+  UN(F64_NEAREST, double, f64, double, f64, r = a != a ? a + a : nearbyint(a))
   UN(F64_SQRT, double, f64, double, f64, r = sqrt(a))
   UN(I32_WRAP_I64, uint64_t, u64, uint32_t, u32, r = (uint32_t)a)
   UN(I32_TRUNC_F32_S, float, f32, int32_t, i32,

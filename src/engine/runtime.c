@@ -7,12 +7,18 @@
  * evaluates globals and segments in the spec's order and runs the start
  * function.
  *
- * Lifetimes: tables, memories, globals and host functions are reference
- * counted objects.  A wasm function's references count toward its
- * instance, so an instance lives while the embedder or anything that
- * retained one of its functions still holds it.  Function references stored
- * in a table or global do not keep their instance alive: an embedder that
- * shares tables between instances keeps those instances until it is done.
+ * Lifetimes: modules, tables, memories, globals and host functions are
+ * reference counted.  An instance holds its module.  A wasm function's
+ * references count toward its instance, so an instance lives while the
+ * embedder or anything that retained one of its functions still holds it;
+ * an instance one of whose functions was stored into another instance's
+ * (or the host's) table is "escaped": when its last reference goes it is
+ * parked on its engine and destroyed with the engine, so such references
+ * stay callable (this is what keeps the functions that a failed
+ * instantiation already stored in an imported table callable, as the spec
+ * requires) without reference cycles.  Function references in a global,
+ * and an owner's functions in its own table after the owner was freed, do
+ * not keep their instance alive.  An engine outlives what is made from it.
  *
  * Linear memory is one reservation of address space sized for the
  * memory's maximum; growing only changes page protections, so the base
@@ -44,7 +50,17 @@ clave_engine *clave_engine_new(const clave_engine_config *config) {
   return e;
 }
 
-void clave_engine_free(clave_engine *engine) { free(engine); }
+static void instance_destroy(clave_instance *inst);
+
+void clave_engine_free(clave_engine *engine) {
+  if (!engine) return;
+  while (engine->parked) {
+    clave_instance *inst = engine->parked;
+    engine->parked = inst->next_parked;
+    instance_destroy(inst);
+  }
+  free(engine);
+}
 
 /* ---- modules ---- */
 
@@ -78,6 +94,7 @@ clave_status clave_module_load(clave_engine *engine, const uint8_t *bytes,
     cl_error_set(err, CLAVE_ENOMEM, "out of memory loading the module");
     return CLAVE_ENOMEM;
   }
+  mod->refs = 1;
   mod->engine = engine;
   mod->m = m;
   st = cl_translate_module(m, &mod->codes, err);
@@ -93,7 +110,7 @@ clave_status clave_module_load(clave_engine *engine, const uint8_t *bytes,
 }
 
 void clave_module_free(clave_module *module) {
-  if (!module) return;
+  if (!module || --module->refs > 0) return;
   cl_codes_free(module->codes, module->m->nfuncs - module->m->nfunc_imports);
   cl_module_free(module->m);
   free(module);
@@ -389,6 +406,7 @@ int64_t cl_table_grow(clave_table *t, uint32_t delta, void *init) {
   }
   for (uint64_t i = old; i < want; i++) t->elems[i] = init;
   t->size = (uint32_t)want;
+  if (delta) cl_table_pin(t, init);
   return old;
 }
 
@@ -565,6 +583,7 @@ static void instance_destroy(clave_instance *inst) {
     for (uint32_t i = 0; i < m->ntables; i++)
       if (inst->tables[i]) cl_obj_release(&inst->tables[i]->obj);
   if (inst->mem) cl_obj_release(&inst->mem->obj);
+  clave_module_free(inst->module);
   if (inst->globals)
     for (uint32_t i = 0; i < m->nglobals; i++)
       if (inst->globals[i]) cl_obj_release(&inst->globals[i]->obj);
@@ -589,7 +608,13 @@ static void instance_destroy(clave_instance *inst) {
 }
 
 static void instance_release(clave_instance *inst) {
-  if (--inst->refs == 0) instance_destroy(inst);
+  if (--inst->refs > 0) return;
+  if (inst->escaped && inst->engine) {
+    inst->next_parked = inst->engine->parked;
+    inst->engine->parked = inst;
+    return;
+  }
+  instance_destroy(inst);
 }
 
 void clave_instance_free(clave_instance *instance) {
@@ -615,6 +640,9 @@ static clave_status inst_fail(clave_instance *inst, clave_error *err,
   return st;
 }
 
+/* A failure after segments ran: functions already stored in imported
+ * tables must stay callable, so release rather than destroy (a table that
+ * holds one of them keeps the instance). */
 static clave_status run_trap(clave_instance *inst, clave_error *err,
                              clave_trap_kind kind, const char *what) {
   if (err) {
@@ -624,7 +652,7 @@ static clave_status run_trap(clave_instance *inst, clave_error *err,
     err->trap = kind;
     err->exit_code = 0;
   }
-  instance_destroy(inst);
+  instance_release(inst);
   return CLAVE_ETRAP;
 }
 
@@ -658,7 +686,8 @@ clave_status clave_instance_new(clave_engine *engine,
   }
   inst->refs = 1;
   inst->engine = engine;
-  inst->module = module;
+  inst->module = (clave_module *)module;
+  inst->module->refs++;
   inst->m = m;
   limits_defaults(&inst->limits, limits);
   inst->exec.fuel_left = inst->limits.fuel ? (int64_t)inst->limits.fuel : -1;
@@ -765,6 +794,7 @@ clave_status clave_instance_new(clave_engine *engine,
                                 tt->lim.max, inst->limits.max_table_elems, NULL);
     if (!inst->tables[i])
       return inst_fail(inst, err, CLAVE_ENOMEM, "out of memory for table %u", i);
+    inst->tables[i]->owner = inst;
   }
 
   /* element segments: evaluate every item, then apply the active ones */
@@ -786,8 +816,10 @@ clave_status clave_instance_new(clave_engine *engine,
         snprintf(what, sizeof what, "element segment %u", i);
         return run_trap(inst, err, CLAVE_TRAP_TABLE_OOB, what);
       }
-      for (uint32_t k = 0; k < el->count; k++)
+      for (uint32_t k = 0; k < el->count; k++) {
         t->elems[off + k] = inst->elem_refs[i][k];
+        cl_table_pin(t, inst->elem_refs[i][k]);
+      }
       inst->elem_dropped[i] = 1;
     } else if (el->mode == CL_SEG_DECLARATIVE) {
       inst->elem_dropped[i] = 1;
@@ -821,7 +853,7 @@ clave_status clave_instance_new(clave_engine *engine,
         snprintf(err->message + l, sizeof err->message - l,
                  " (in start function %u)", m->start);
       }
-      instance_destroy(inst);
+      instance_release(inst);
       return st;
     }
   }

@@ -104,6 +104,7 @@ struct clave_func {
 
 struct clave_table {
   cl_object obj;
+  clave_instance *owner;  /* the instance that defined it, or NULL */
   uint8_t elem; /* CL_FUNCREF / CL_EXTERNREF */
   uint32_t size;
   uint32_t max; /* effective maximum (declared max and limit) */
@@ -132,9 +133,11 @@ struct clave_global {
 
 struct clave_engine {
   uint32_t flags;
+  clave_instance *parked; /* released instances whose functions escaped */
 };
 
 struct clave_module {
+  uint32_t refs; /* the embedder's + one per instance */
   clave_engine *engine;
   cl_module *m;
   cl_code *codes; /* one per defined function */
@@ -171,7 +174,7 @@ typedef struct cl_exec {
 
 struct clave_instance {
   clave_engine *engine;
-  const clave_module *module;
+  clave_module *module;
   const cl_module *m;
   clave_func **funcs;
   clave_table **tables;
@@ -183,6 +186,8 @@ struct clave_instance {
   void ***elem_refs; /* evaluated items of each elem segment */
   clave_func *own_funcs; /* the module's defined functions */
   uint32_t refs;     /* the embedder's reference + retained functions */
+  bool escaped;      /* a function of it sits in another's table */
+  clave_instance *next_parked;
   clave_limits limits;
   cl_exec exec;
 };
@@ -200,6 +205,14 @@ bool cl_sig_equal(const cl_sig *a, const cl_sig *b);
 bool cl_sig_matches(const cl_sig *a, const cl_functype *t);
 int64_t cl_memory_grow(clave_memory *mem, uint32_t delta);
 int64_t cl_table_grow(clave_table *t, uint32_t delta, void *init);
+/* Function f is being stored into funcref table t: if t belongs to
+ * another instance, f's instance must outlive its last reference (it is
+ * parked on the engine until clave_engine_free). */
+static inline void cl_table_pin(clave_table *t, void *ref) {
+  clave_func *f = (clave_func *)ref;
+  if (t->elem == CL_FUNCREF && f && f->inst && f->inst != t->owner)
+    f->inst->escaped = true;
+}
 uint64_t cl_now_ns(void);
 
 /* ---- interp.c ---- */
