@@ -287,7 +287,7 @@ static void cp_dispatch(cp_conn *c) {
             (unsigned long long)c->limit);
     return;
   }
-  if (rt->auth && cp_authenticate(r)) goto audit;
+  if (rt->auth && !r->authed && cp_authenticate(r)) goto audit;
   if (rt->body == 2) {
     if (c->blob_failed) {
       cp_fail(r, c->blob_err.status == CLAVE_ELIMIT ? 413 : 500, "%s",
@@ -363,10 +363,18 @@ static enum MHD_Result cp_access(void *cls, struct MHD_Connection *conn,
     }
     const char *cl = MHD_lookup_connection_value(
         conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl && strtoull(cl, NULL, 10) > c->limit) {
+    /* refuse before reading a byte of the body: no token, or too big */
+    int refuse = 0;
+    if (c->route->auth && cp_authenticate(r)) refuse = 1;
+    else if (cl && strtoull(cl, NULL, 10) > c->limit)
+      refuse = cp_fail(r, 413, "request body larger than %llu bytes",
+                       (unsigned long long)c->limit);
+    if (refuse) {
       c->routed = -1;
-      cp_fail(r, 413, "request body larger than %llu bytes",
-              (unsigned long long)c->limit);
+      if (c->route->action) {
+        r->action = c->route->action;
+        cp_audit(r);
+      }
       return cp_send(c);
     }
     return MHD_YES;

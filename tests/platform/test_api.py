@@ -116,7 +116,10 @@ class PlatformTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="clave-plat-", dir=ARGS.tmp)
-        cls.srv = Server(os.path.join(cls.dir, "data")).start()
+        cls.imports = os.path.join(cls.dir, "imports")
+        os.mkdir(cls.imports)
+        cls.srv = Server(os.path.join(cls.dir, "data"),
+                         ["--import", cls.imports]).start()
         cls.admin = cls.srv.client("admin", ADMIN_PW)
         cls.n = 0
 
@@ -498,10 +501,22 @@ class PlatformTest(unittest.TestCase):
                      "import folder (got url 'http://example.invalid/x')",
                      do.register_input_file, "http://example.invalid/x",
                      "aes-gcm-128", key, iv, cmac)
-        self.refused(400, "file:// urls are disabled on this server (no "
-                     "import folder); upload the file instead",
-                     do.register_input_file, "file:///etc/passwd", "raw",
-                     b"", b"", b"")
+        # file:// urls inside the import folder only
+        with open(os.path.join(self.imports, "img.enc"), "wb") as f:
+            f.write(data)
+        os.symlink("/etc/hostname", os.path.join(self.imports, "escape"))
+        fid = do.register_input_file("file://" + self.imports + "/img.enc",
+                                     "aes-gcm-128", key, iv, cmac)
+        self.assertEqual(do.download(fid), data)
+        self.refused(403, "file:///etc/hostname is outside the server's "
+                     "import folder", do.register_input_file,
+                     "file:///etc/hostname", "raw", b"", b"", b"")
+        url = "file://" + self.imports + "/escape"
+        self.refused(403, "%s is outside the server's import folder" % url,
+                     do.register_input_file, url, "raw", b"", b"", b"")
+        url = "file://" + self.imports + "/missing"
+        self.refused(400, "%s: No such file or directory" % url,
+                     do.register_input_file, url, "raw", b"", b"", b"")
         rid = do.register_input_file("", "raw", b"", b"", b"", data=b"plain")
         self.assertEqual(do.download(rid), b"plain")
         self.assertEqual(do.get_file(rid)["schema"], "raw")
@@ -757,6 +772,17 @@ class RecoveryTest(unittest.TestCase):
         c = clave.Client("http://127.0.0.1:%d" % srv.port)
         c.user_login("admin", ADMIN_PW)
         self.assertEqual(c.whoami()["role"], "PlatformAdmin")
+        with self.assertRaises(clave.ClaveError) as cm:
+            c.register_input_file("file:///etc/passwd", "raw", b"", b"", b"")
+        self.assertEqual(cm.exception.message,
+                         "file:// urls are disabled on this server (no "
+                         "import folder); upload the file instead")
+        # an upload without a token is refused before its body is read
+        anon = clave.Client("http://127.0.0.1:%d" % srv.port)
+        with self.assertRaises(clave.ClaveError) as cm:
+            anon.upload(b"x" * 100000)
+        self.assertEqual((cm.exception.status, cm.exception.message),
+                         (401, "missing bearer token (log in first)"))
         # a second server on the same data folder is refused
         r = subprocess.run([ARGS.server_bin, "--data", data, "--listen",
                             "127.0.0.1:0", "--insecure-http"],
