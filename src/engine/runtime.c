@@ -583,7 +583,6 @@ static void instance_destroy(clave_instance *inst) {
     for (uint32_t i = 0; i < m->ntables; i++)
       if (inst->tables[i]) cl_obj_release(&inst->tables[i]->obj);
   if (inst->mem) cl_obj_release(&inst->mem->obj);
-  clave_module_free(inst->module);
   if (inst->globals)
     for (uint32_t i = 0; i < m->nglobals; i++)
       if (inst->globals[i]) cl_obj_release(&inst->globals[i]->obj);
@@ -604,7 +603,9 @@ static void instance_destroy(clave_instance *inst) {
   free(inst->elem_dropped);
   free(inst->exec.stack);
   free(inst->exec.frames);
+  clave_module *mod = inst->module;
   free(inst);
+  clave_module_free(mod); /* last: m points into it */
 }
 
 static void instance_release(clave_instance *inst) {
