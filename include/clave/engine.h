@@ -299,6 +299,10 @@ clave_status clave_instance_export(clave_instance *instance, const char *name,
 clave_status clave_instance_export_n(clave_instance *instance,
                                      const char *name, size_t name_len,
                                      clave_extern *out);
+/* Bytes the instance itself holds on the heap: its records, functions,
+ * own tables and globals, segment state.  Linear memory and the stacks
+ * (allocated at the first call, sized by the limits) are not counted. */
+size_t clave_instance_footprint(const clave_instance *instance);
 /* The instance's memory 0 (borrowed), or NULL. */
 clave_memory *clave_instance_memory(clave_instance *instance);
 

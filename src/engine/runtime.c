@@ -105,12 +105,40 @@ clave_status clave_module_load(clave_engine *engine, const uint8_t *bytes,
   }
   for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
     mod->code_bytes += (size_t)mod->codes[i].nwords * sizeof(uint16_t);
+  /* one signature per type, shared by the functions of every instance */
+  mod->sig_types = calloc(m->ntypes ? m->ntypes : 1, sizeof *mod->sig_types);
+  mod->pub_types = calloc(m->ntypes ? m->ntypes : 1, sizeof *mod->pub_types);
+  bool ok = mod->sig_types && mod->pub_types;
+  for (uint32_t i = 0; ok && i < m->ntypes; i++) {
+    const cl_functype *ft = &m->types[i];
+    uint32_t n = ft->nparams + ft->nresults;
+    mod->sig_types[i] = malloc(n + 1);
+    mod->pub_types[i] = malloc((n + 1) * sizeof(clave_valtype));
+    ok = mod->sig_types[i] && mod->pub_types[i];
+    if (!ok) break;
+    if (ft->nparams) memcpy(mod->sig_types[i], ft->params, ft->nparams);
+    if (ft->nresults)
+      memcpy(mod->sig_types[i] + ft->nparams, ft->results, ft->nresults);
+    for (uint32_t k = 0; k < n; k++)
+      mod->pub_types[i][k] = (clave_valtype)mod->sig_types[i][k];
+  }
+  if (!ok) {
+    clave_module_free(mod);
+    cl_error_set(err, CLAVE_ENOMEM, "out of memory loading the module");
+    return CLAVE_ENOMEM;
+  }
   *out = mod;
   return CLAVE_OK;
 }
 
 void clave_module_free(clave_module *module) {
   if (!module || --module->refs > 0) return;
+  for (uint32_t i = 0; i < module->m->ntypes; i++) {
+    if (module->sig_types) free(module->sig_types[i]);
+    if (module->pub_types) free(module->pub_types[i]);
+  }
+  free(module->sig_types);
+  free(module->pub_types);
   cl_codes_free(module->codes, module->m->nfuncs - module->m->nfunc_imports);
   cl_module_free(module->m);
   free(module);
@@ -202,8 +230,10 @@ void cl_obj_retain(cl_object *o) {
 
 static void func_destroy(clave_func *f) {
   if (f->user_free) f->user_free(f->user);
-  free(f->sig.types);
-  free(f->pub_types);
+  if (f->owns_types) {
+    free(f->sig.types);
+    free(f->pub_types);
+  }
   free(f);
 }
 
@@ -280,6 +310,7 @@ clave_func *clave_func_new_host(clave_engine *engine,
     free(f);
     return NULL;
   }
+  f->owns_types = true;
   f->host = fn;
   f->user = user;
   f->user_free = user_free;
@@ -586,11 +617,6 @@ static void instance_destroy(clave_instance *inst) {
   if (inst->globals)
     for (uint32_t i = 0; i < m->nglobals; i++)
       if (inst->globals[i]) cl_obj_release(&inst->globals[i]->obj);
-  if (inst->own_funcs)
-    for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++) {
-      free(inst->own_funcs[i].sig.types);
-      free(inst->own_funcs[i].pub_types);
-    }
   if (inst->elem_refs)
     for (uint32_t i = 0; i < m->nelems; i++) free(inst->elem_refs[i]);
   free(inst->elem_refs);
@@ -737,15 +763,15 @@ clave_status clave_instance_new(clave_engine *engine,
   /* the module's own functions */
   for (uint32_t i = 0; i < ndef; i++) {
     clave_func *f = &inst->own_funcs[i];
-    const cl_functype *ft = cl_func_type(m, m->nfunc_imports + i);
+    uint32_t tix = m->func_types[m->nfunc_imports + i];
     f->obj.kind = CL_OBJ_FUNC;
     f->obj.refs = 1;
     f->inst = inst;
     f->code = &module->codes[i];
-    if (!sig_init(&f->sig, ft->params, ft->nparams, ft->results,
-                  ft->nresults) ||
-        !func_pub_types(f))
-      return inst_fail(inst, err, CLAVE_ENOMEM, "out of memory creating functions");
+    f->sig.nparams = m->types[tix].nparams;
+    f->sig.nresults = m->types[tix].nresults;
+    f->sig.types = module->sig_types[tix];
+    f->pub_types = module->pub_types[tix];
     inst->funcs[m->nfunc_imports + i] = f;
   }
 
@@ -889,6 +915,25 @@ clave_status clave_instance_export_n(clave_instance *instance,
                                      const char *name, size_t name_len,
                                      clave_extern *out) {
   return export_lookup(instance, name, name_len, out);
+}
+
+size_t clave_instance_footprint(const clave_instance *inst) {
+  const cl_module *m = inst->m;
+  size_t n = sizeof *inst;
+  uint32_t ndef = m->nfuncs - m->nfunc_imports;
+  n += (size_t)m->nfuncs * sizeof *inst->funcs;
+  n += (size_t)ndef * sizeof *inst->own_funcs;
+  n += (size_t)m->ntables * sizeof *inst->tables;
+  n += (size_t)m->nglobals * (sizeof *inst->globals + sizeof *inst->gvals);
+  n += m->ndatas + m->nelems + (size_t)m->nelems * sizeof *inst->elem_refs;
+  for (uint32_t i = m->ntable_imports; i < m->ntables; i++)
+    n += sizeof(clave_table) + (size_t)inst->tables[i]->cap * sizeof(void *);
+  for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++)
+    n += sizeof(clave_global);
+  for (uint32_t i = 0; i < m->nelems; i++)
+    n += (size_t)m->elems[i].count * sizeof(void *);
+  if (m->nmems > m->nmem_imports) n += sizeof(clave_memory);
+  return n;
 }
 
 clave_memory *clave_instance_memory(clave_instance *instance) {
