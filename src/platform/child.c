@@ -78,6 +78,32 @@ static uint64_t cp_ju(json_t *obj, const char *key) {
 }
 #endif
 
+/* Registration check: load the payload under the sandbox, report. */
+static void cp_child_validate(cp_child *c) {
+#ifdef CLAVE_HAVE_EXECUTOR
+  clave_error err;
+  memset(&err, 0, sizeof err);
+  if (cp_sandbox_enter(4ull << 30, 60, &err)) {
+    cp_child_fail(err.message, NULL, 0);
+    _exit(0);
+  }
+  clave_program *prog = NULL;
+  if (clave_program_load(NULL, c->payload, c->payload_len, &prog, &err)) {
+    char msg[700];
+    snprintf(msg, sizeof msg, "payload refused: %s", err.message);
+    cp_child_fail(msg, NULL, 0);
+    _exit(0);
+  }
+  json_t *ok = json_pack("{s:b,s:s,s:[]}", "ok", 1, "error", "", "outputs");
+  cp_child_reply(ok, NULL, 0, NULL, NULL, 0);
+#else
+  (void)c;
+  json_t *ok = json_pack("{s:b,s:s,s:[]}", "ok", 1, "error", "", "outputs");
+  cp_child_reply(ok, NULL, 0, NULL, NULL, 0);
+#endif
+  _exit(0);
+}
+
 int clave_platform_child_main(int in_fd, int out_fd) {
   if (in_fd != 0 || out_fd != 1) {
     if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0) return 2;
@@ -99,6 +125,7 @@ int clave_platform_child_main(int in_fd, int out_fd) {
     _exit(0);
   }
   if (cp_wire_read(0, CP_MAX_FRAME, &c.payload, &c.payload_len, &err)) return 3;
+  if (json_is_true(json_object_get(c.req, "validate"))) cp_child_validate(&c);
   json_t *ins = json_object_get(c.req, "inputs");
   json_t *outs = json_object_get(c.req, "outputs");
   c.nin = json_array_size(ins);

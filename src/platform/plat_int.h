@@ -146,6 +146,10 @@ void cp_sched_task_done(clave_platform *p);
 int cp_sched_cancel(clave_platform *p, const char *task_id);
 /* Wait until the task is final or timeout_ms passed. */
 void cp_sched_wait(clave_platform *p, const char *task_id, int64_t timeout_ms);
+/* Load a payload in a sandboxed child: 0, or -1 with the reason in msg
+ * ("payload refused: ..."). */
+int cp_validate_payload(clave_platform *p, const uint8_t *payload, size_t len,
+                        char *msg, size_t cap);
 /* After a restart: Running -> Failed "worker lost", Staged -> queued. */
 clave_status cp_sched_recover(clave_platform *p, clave_error *err);
 

@@ -267,30 +267,79 @@ static void cp_signal_reason(int sig, char *out, size_t cap) {
              strsignal(sig));
 }
 
-/* Spawn the child, talk to it, and settle the task. */
-static void cp_execute(cp_run *run) {
-  clave_platform *p = run->p;
-  clave_error err;
+/* Start a child of the server's executable with a socket on its fds 0
+ * and 1; *sock is the server's end. */
+static clave_status cp_spawn(clave_platform *p, pid_t *pid, int *sock,
+                             clave_error *err) {
   int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-    cp_finish(run, 0, 0, "worker: cannot create the child's socket", NULL, NULL);
-    return;
-  }
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+    return cv_err(err, CLAVE_EIO, "worker: cannot create the child's socket");
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
   posix_spawn_file_actions_adddup2(&fa, sv[1], 1);
   char *argv[] = {p->child_exe, (char *)CLAVE_PLATFORM_CHILD_ARG, NULL};
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, p->child_exe, &fa, NULL, argv, environ);
+  int rc = posix_spawn(pid, p->child_exe, &fa, NULL, argv, environ);
   posix_spawn_file_actions_destroy(&fa);
   close(sv[1]);
   if (rc != 0) {
     close(sv[0]);
-    char msg[600];
-    snprintf(msg, sizeof msg, "worker: cannot start %.400s: %s", p->child_exe,
-             strerror(rc));
-    cp_finish(run, 0, 0, msg, NULL, NULL);
+    return cv_err(err, CLAVE_EIO, "worker: cannot start %.400s: %s",
+                  p->child_exe, strerror(rc));
+  }
+  *sock = sv[0];
+  return CLAVE_OK;
+}
+
+int cp_validate_payload(clave_platform *p, const uint8_t *payload, size_t len,
+                        char *msg, size_t cap) {
+  pid_t pid;
+  int sock;
+  clave_error err;
+  if (cp_spawn(p, &pid, &sock, &err)) {
+    snprintf(msg, cap, "%s", err.message);
+    return -1;
+  }
+  struct timeval tv = {60, 0};
+  setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  static const char hdr[] = "{\"validate\": true}";
+  uint8_t *reply = NULL, *log = NULL;
+  size_t rlen, llen;
+  clave_status st = cp_wire_write(sock, hdr, sizeof hdr - 1, &err);
+  if (!st) st = cp_wire_write(sock, payload, len, &err);
+  if (!st) st = cp_wire_read(sock, 1u << 20, &reply, &rlen, &err);
+  if (!st) st = cp_wire_read(sock, 1u << 20, &log, &llen, &err);
+  if (st) kill(pid, SIGKILL);
+  close(sock);
+  int wstatus = 0;
+  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  int rc = -1;
+  json_t *j = st ? NULL : json_loadb((const char *)reply, rlen, 0, NULL);
+  if (json_is_true(json_object_get(j, "ok"))) {
+    rc = 0;
+  } else if (j) {
+    snprintf(msg, cap, "%s", cp_jstr(j, "error") ? cp_jstr(j, "error") : "?");
+  } else if (WIFSIGNALED(wstatus)) {
+    snprintf(msg, cap, "payload refused: checking it crashed the checker "
+             "(signal %d)", WTERMSIG(wstatus));
+  } else {
+    snprintf(msg, cap, "payload refused: the checker failed: %s", err.message);
+  }
+  json_decref(j);
+  free(reply);
+  free(log);
+  return rc;
+}
+
+/* Spawn the child, talk to it, and settle the task. */
+static void cp_execute(cp_run *run) {
+  clave_platform *p = run->p;
+  clave_error err;
+  pid_t pid = 0;
+  int sv[1];
+  if (cp_spawn(p, &pid, &sv[0], &err)) {
+    cp_finish(run, 0, 0, err.message, NULL, NULL);
     return;
   }
   pthread_mutex_lock(&p->mu);
