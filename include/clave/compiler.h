@@ -73,6 +73,12 @@ clave_status clave_compile_file(const char *model_path, const char *out_path,
                                 clave_compile_report *report,
                                 clave_error *err);
 
+/* A tensor as a serialized ONNX TensorProto (raw_data); dtype is ONNX's
+ * TensorProto.DataType code.  malloc'ed, *len bytes; free() it. */
+uint8_t *clave_tensor_pb_encode(const char *name, int dtype, int rank,
+                                const int64_t *dims, const void *data,
+                                size_t *len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -368,13 +368,13 @@ clave_status cc_emit_c(cc_ctx *c, const cc_image_spec *image_in,
             g->ninputs, g->noutputs, input_format);
   if (image_in)
     cc_printf(&b,
-              "  1, {%d, %d, %d, %d, %.9gf, {%.9gf, %.9gf, %.9gf}, "
-              "{%.9gf, %.9gf, %.9gf}},\n",
+              "  1, {%d, %d, %d, %d, %.9g, {%.9g, %.9g, %.9g}, "
+              "{%.9g, %.9g, %.9g}},\n",
               image.width, image.height, image.channels, image.nhwc,
               image.scale, image.mean[0], image.mean[1], image.mean[2],
               image.std[0], image.std[1], image.std[2]);
   else
-    cc_printf(&b, "  0, {0, 0, 0, 0, 1.0f, {0, 0, 0}, {1, 1, 1}},\n");
+    cc_printf(&b, "  0, {0, 0, 0, 0, 1.0, {0, 0, 0}, {1, 1, 1}},\n");
   cc_printf(&b, "  ");
   cc_quote(&b, json, false);
   cc_printf(&b, "};\n");

@@ -75,6 +75,12 @@ uint8_t *cc_tensor_pb_encode(const char *name, int dtype, int rank,
   return buf;
 }
 
+uint8_t *clave_tensor_pb_encode(const char *name, int dtype, int rank,
+                                const int64_t *dims, const void *data,
+                                size_t *len) {
+  return cc_tensor_pb_encode(name, dtype, rank, dims, data, len);
+}
+
 #ifdef CLAVE_HAVE_ONNX
 
 #include "onnx.pb-c.h"
@@ -356,6 +362,10 @@ static clave_status cc_import_graph(cc_graph *g, const Onnx__GraphProto *gp,
     if (v->dtype == CK_STRING)
       return cc_fail(err, CLAVE_EUNSUPPORTED,
                      "%s: input '%s' is a string tensor (not supported)",
+                     g->source, vi->name);
+    if (v->dtype == CK_BFLOAT16)
+      return cc_fail(err, CLAVE_EUNSUPPORTED,
+                     "%s: input '%s': data type bfloat16 is not supported",
                      g->source, vi->name);
     if (v->dtype <= 0 || v->dtype >= CK_DTYPE_COUNT ||
         ck_dtype_size(v->dtype) == 0)

@@ -400,6 +400,12 @@ static clave_status cc_identity_infer(cc_ctx *c, cc_node *n) {
 }
 
 static clave_status cc_identity_lower(cc_ctx *c, cc_node *n) {
+  cc_value *train = cc_in(c, n, 2);
+  if (strcmp(n->op, "Dropout") == 0 &&
+      (cc_attr_int(n, "training_mode", 0) ||
+       (train && (!train->data || ((uint8_t *)train->data)[0]))))
+    return cc_node_fail(c->g, n, c->err, CLAVE_EUNSUPPORTED,
+                        "training mode (random dropout) is not supported");
   cc_alias(c, n, 0, 0);
   cc_value *mask = cc_out(c, n, 1);
   if (mask) { /* inference: nothing is dropped */
@@ -463,6 +469,9 @@ static clave_status cc_cast_infer(cc_ctx *c, cc_node *n) {
   if (to == CK_STRING || x->dtype == CK_STRING)
     return cc_node_fail(c->g, n, c->err, CLAVE_EUNSUPPORTED,
                         "casts from or to strings are not supported");
+  if (to == CK_BFLOAT16 || x->dtype == CK_BFLOAT16)
+    return cc_node_fail(c->g, n, c->err, CLAVE_EUNSUPPORTED,
+                        "data type bfloat16 is not supported");
   if (to <= 0 || to >= CK_DTYPE_COUNT || ck_dtype_size(to) == 0 ||
       to == CK_COMPLEX64 || to == CK_COMPLEX128)
     return cc_node_fail(c->g, n, c->err, CLAVE_EUNSUPPORTED,

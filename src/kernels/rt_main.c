@@ -3,10 +3,10 @@
  * ABI around a compiled model.
  *
  * entrypoint(argc, argv) receives the task's arguments as [k1, v1, ...]:
- * with a single argument its value is the input fid (the seed's MNIST
- * payload: {"input_img": "input_img"}); otherwise `input` (or one argument
- * per model input, keyed by its name) and an optional `output` name the
- * files.  It reads each input through the teaclave_* host API, decodes it
+ * with a single argument (besides an optional `output`) and a single model
+ * input, its value is the input fid (the seed's MNIST payload:
+ * {"input_img": "input_img"}); otherwise `input` (or one argument per model
+ * input, keyed by its name) and an optional `output` name the files.  It reads each input through the teaclave_* host API, decodes it
  * (tensor file or image, by the format chosen at compile time or detected
  * from the data), runs the model, writes the outputs as JSON when an
  * output is bound, and returns the argmax of the first output for a
@@ -336,8 +336,17 @@ RT_EXPORT("entrypoint") int entrypoint(int argc, char **argv) {
     fprintf(stderr, "clave model: too many inputs\n");
     return -1;
   }
-  if (argc == 2 && m->ninputs == 1 && strcmp(argv[0], "output") != 0) {
-    in_fid[0] = argv[1];
+  int others = 0, other = -1;
+  for (int k = 0; k + 1 < argc; k += 2)
+    if (strcmp(argv[k], "output") != 0)
+      others++, other = k;
+  if (m->ninputs == 1 && others == 1) {
+    /* one argument besides `output`: its value names the input, whatever
+     * its key (the seed's {"input_img": "input_img"}) */
+    in_fid[0] = argv[other + 1];
+    for (int k = 0; k + 1 < argc; k += 2)
+      if (strcmp(argv[k], "output") == 0)
+        out_fid = argv[k + 1];
   } else {
     for (int k = 0; k + 1 < argc; k += 2) {
       if (strcmp(argv[k], "output") == 0) {
