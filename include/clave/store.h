@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-#define CLAVE_STORE_SCHEMA_VERSION 1
+#define CLAVE_STORE_SCHEMA_VERSION 2
 
 typedef struct clave_store clave_store;
 
@@ -197,6 +197,8 @@ typedef struct clave_task_rec {
   char *log;
   char *output_tags_json;       /* {"name": "hex tag"} */
   char *failure;                /* reason when Failed/Canceled */
+  char *payload_sha256;         /* the function's payload when created:
+                                   what the participants approve */
   int64_t created_at;
   int64_t updated_at;
 } clave_task_rec;

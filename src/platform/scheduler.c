@@ -147,8 +147,10 @@ static clave_status cp_gather(cp_run *run, clave_error *err) {
   clave_status st = clave_store_function_get(p->store, t->function_id,
                                              &run->fn, err);
   if (st) return st;
-  st = clave_blob_get(p->store, run->fn.payload_sha256, &run->payload,
-                      &run->payload_len, err);
+  const char *sha = t->payload_sha256 && *t->payload_sha256
+                        ? t->payload_sha256
+                        : run->fn.payload_sha256;
+  st = clave_blob_get(p->store, sha, &run->payload, &run->payload_len, err);
   if (st) return cv_err_prefix(err, "payload: ");
   json_t *limits = cp_jload(run->fn.limits_json);
   uint64_t mem = p->cfg.task_memory_bytes, tmo = p->cfg.task_timeout_ms,

@@ -618,6 +618,12 @@ const char *clave_platform_fingerprint(const clave_platform *p) {
 
 void clave_platform_stop(clave_platform *p) {
   if (!p || !p->started) return;
+  /* wake long-polls first: the HTTP side waits for its threads */
+  pthread_mutex_lock(&p->mu);
+  p->stopping = 1;
+  pthread_cond_broadcast(&p->done_cv);
+  pthread_cond_broadcast(&p->work_cv);
+  pthread_mutex_unlock(&p->mu);
   MHD_stop_daemon(p->mhd);
   p->mhd = NULL;
   cp_sched_stop(p);

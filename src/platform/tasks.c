@@ -208,6 +208,7 @@ int cp_tasks_create(cp_req *r) {
   t.log = "";
   t.failure = "";
   t.created_at = t.updated_at = cp_now_ms();
+  t.payload_sha256 = fn.payload_sha256;
 
   /* quota and insert in one transaction */
   if (clave_store_begin(r->p->store, &err)) {
@@ -256,6 +257,7 @@ json_t *cp_task_json(const clave_task_rec *t) {
                         (json_int_t)t->created_at, "updated_at_ms",
                         (json_int_t)t->updated_at);
   json_object_set_new(j, "function_arguments", cp_jload(t->args_json));
+  json_object_set_new(j, "payload_sha256", json_string(t->payload_sha256 ? t->payload_sha256 : ""));
   const char *maps[2] = {t->inputs_owners_json, t->outputs_owners_json};
   const char *names[2] = {"inputs_ownership", "outputs_ownership"};
   for (int m = 0; m < 2; m++) {

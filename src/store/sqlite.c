@@ -80,6 +80,8 @@ static const char *const cs_migrations[] = {
     " user_id TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,"
     " result TEXT NOT NULL);"
     "CREATE INDEX audit_user ON audit(user_id, seq);",
+    /* 1 -> 2: a task runs the payload it was created (and approved) with */
+    "ALTER TABLE tasks ADD COLUMN payload_sha256 TEXT NOT NULL DEFAULT '';",
 };
 #define CS_NMIGRATIONS (sizeof cs_migrations / sizeof cs_migrations[0])
 _Static_assert(CS_NMIGRATIONS == CLAVE_STORE_SCHEMA_VERSION,
@@ -726,7 +728,7 @@ int clave_task_state_final(clave_task_state state) {
   "id, function_id, creator, executor, args, inputs_owners,"                \
   " outputs_owners, inputs_assigned, outputs_assigned, participants,"       \
   " approvals, state, has_result, return_value, log, output_tags, failure," \
-  " created_at, updated_at"
+  " created_at, updated_at, payload_sha256"
 
 static void cs_bind_task(cs_q *q, const clave_task_rec *t) {
   cs_text(q, t->id);
@@ -748,6 +750,7 @@ static void cs_bind_task(cs_q *q, const clave_task_rec *t) {
   cs_text(q, t->failure);
   cs_int(q, t->created_at);
   cs_int(q, t->updated_at);
+  cs_text(q, t->payload_sha256);
 }
 
 clave_status clave_store_task_insert(clave_store *s, const clave_task_rec *t,
@@ -756,7 +759,7 @@ clave_status clave_store_task_insert(clave_store *s, const clave_task_rec *t,
   clave_status st = cs_prep(s, &q,
                             "INSERT INTO tasks(" CS_TASK_COLS
                             ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
-                            "?12,?13,?14,?15,?16,?17,?18,?19)",
+                            "?12,?13,?14,?15,?16,?17,?18,?19,?20)",
                             err);
   if (st) return st;
   cs_bind_task(&q, t);
@@ -793,6 +796,7 @@ clave_status clave_store_task_get(clave_store *s, const char *id,
     t->failure = cs_coldup(r, 16);
     t->created_at = sqlite3_column_int64(r, 17);
     t->updated_at = sqlite3_column_int64(r, 18);
+    t->payload_sha256 = cs_coldup(r, 19);
   } else if (rc == SQLITE_DONE) {
     st = cv_err(err, CLAVE_ENOTFOUND, "task '%s' not found", id);
   } else {
@@ -812,8 +816,8 @@ clave_status clave_store_task_update(clave_store *s, const clave_task_rec *t,
       " inputs_owners=?6, outputs_owners=?7, inputs_assigned=?8,"
       " outputs_assigned=?9, participants=?10, approvals=?11, state=?12,"
       " has_result=?13, return_value=?14, log=?15, output_tags=?16,"
-      " failure=?17, created_at=?18, updated_at=?19"
-      " WHERE id=?1 AND state=?20",
+      " failure=?17, created_at=?18, updated_at=?19, payload_sha256=?20"
+      " WHERE id=?1 AND state=?21",
       err);
   if (st) return st;
   cs_bind_task(&q, t);
@@ -897,6 +901,7 @@ void clave_task_rec_free(clave_task_rec *t) {
   free(t->log);
   free(t->output_tags_json);
   free(t->failure);
+  free(t->payload_sha256);
   memset(t, 0, sizeof *t);
 }
 

@@ -325,6 +325,18 @@ class PlatformTest(unittest.TestCase):
                      "while it is Created" % tid, do.assign_data_to_task,
                      tid, [clave.DataMap("in", iid)], [])
 
+    def test_payload_pinned(self):
+        """A task runs the payload its participants approved, even if the
+        function's owner swaps the payload afterwards."""
+        fo, do, tid, (fid, iid, oid), _ = self.prepared_task()
+        before = fo.get_function(fid)["payload_sha256"]
+        self.assertEqual(do.get_task(tid)["payload_sha256"], before)
+        fo.update_function(fid, "echo", "now traps", "wamr", public=False,
+                           payload=wasm("trap"), user_allowlist=[do.user_id])
+        self.assertNotEqual(fo.get_function(fid)["payload_sha256"], before)
+        do.invoke_task(tid)
+        self.assertEqual(do.get_task_result(tid), b"4011")
+
     def test_invoke_rules(self):
         fo, do, tid, ids, _ = self.prepared_task()
         self.refused(403, "only the creator of task %s may invoke it" % tid,
@@ -737,7 +749,18 @@ class RecoveryTest(unittest.TestCase):
         do.invoke_task(staged)
         self.assertEqual(do.get_task_result(staged), b"5")
         self.assertEqual(do.get_function(echo)["name"], "echo")
+        # a client long-polling a task that never ends does not hold up a
+        # stop
+        waiting, _ = task(echo)
+        poller = srv.client("do", "Passw0rd-do")
+        th = threading.Thread(target=lambda: self.assertRaises(
+            clave.ClaveError, poller.request, "GET",
+            "tasks/%s/result" % waiting, query={"wait": 600}))
+        th.start()
+        time.sleep(0.5)
         rc, err = srv.stop()
+        th.join(60)
+        self.assertFalse(th.is_alive())
         self.assertEqual(rc, 0, err[-3000:])
 
     def test_first_start_rules(self):

@@ -294,6 +294,40 @@ static void test_blobs(void) {
   clave_store_close(s);
 }
 
+/* A version-1 database (tasks without payload_sha256) is migrated in
+ * place and keeps its rows. */
+static void test_migration(void) {
+  clave_store *s = open_store();
+  clave_error err;
+  clave_task_rec t = {0};
+  t.id = "task-old";
+  t.function_id = "function-1";
+  t.creator = "alice";
+  t.executor = "wasm";
+  t.log = "";
+  t.failure = "";
+  t.payload_sha256 = "abc";
+  TP_CHECK_INT(clave_store_task_insert(s, &t, &err), 0);
+  clave_store_close(s);
+  char path[512];
+  snprintf(path, sizeof path, "%s/clave.db", tp_dir);
+  sqlite3 *db;
+  TP_CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+  TP_CHECK(sqlite3_exec(db,
+                        "ALTER TABLE tasks DROP COLUMN payload_sha256;"
+                        "PRAGMA user_version = 1;",
+                        NULL, NULL, NULL) == SQLITE_OK);
+  sqlite3_close(db);
+  s = open_store();
+  TP_CHECK_INT(clave_store_schema_version(s), 2);
+  clave_task_rec got;
+  TP_CHECK_INT(clave_store_task_get(s, "task-old", &got, &err), 0);
+  TP_CHECK_STR(got.payload_sha256, "");
+  TP_CHECK_STR(got.creator, "alice");
+  clave_task_rec_free(&got);
+  clave_store_close(s);
+}
+
 static void test_newer_schema(void) {
   char path[512];
   snprintf(path, sizeof path, "%s/clave.db", tp_dir);
@@ -319,6 +353,7 @@ int main(void) {
   TP_RUN(test_functions_files);
   TP_RUN(test_tasks);
   TP_RUN(test_blobs);
+  TP_RUN(test_migration);
   TP_RUN(test_newer_schema);
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", tp_dir);
