@@ -436,6 +436,9 @@ clave_status clave_compile_file(const char *model_path, const char *out_path,
       largv[n++] = "-Wl,--no-entry";
       largv[n++] = "-Wl,--gc-sections";
       largv[n++] = "-Wl,--strip-debug";
+      /* the executor places the arguments through the payload's malloc */
+      largv[n++] = "-Wl,--export=malloc";
+      largv[n++] = "-Wl,--export=free";
       largv[n++] = "-Wl,-z,stack-size=1048576";
     }
     largv[n++] = "-o";

@@ -43,6 +43,13 @@ static const cc_binary_def *cc_binary_find(const char *op) {
 static void cc_legacy_b(cc_ctx *c, cc_node *n, const cc_value *a,
                         const cc_value *b, cc_value *view) {
   *view = *b;
+  if (c->g->opset < 7 && strcmp(n->op, "PRelu") == 0 && b->rank == 1 &&
+      a->rank > 2 && b->dims[0] == a->dims[1]) {
+    /* opset 6 PRelu: one slope per channel (axis 1) */
+    for (int i = 1; i < a->rank - 1; i++)
+      view->dims[view->rank++] = 1;
+    return;
+  }
   if (c->g->opset >= 7 || !cc_attr_int(n, "broadcast", 0))
     return;
   const cc_attr *ax = cc_attr_get(n, "axis");
