@@ -150,8 +150,12 @@ static cl_slot value_to_slot(clave_value v) {
   return s;
 }
 
+static inline uint32_t type_slots(uint8_t type) {
+  return type == CL_V128 ? 2 : 1;
+}
+
 /* Call host function f with its arguments in slots[0..] and its results
- * written back to slots[0..]. */
+ * written back to slots[0..] (a v128 takes two slots). */
 static clave_status call_host(cl_exec *ex, clave_instance *caller_inst,
                               clave_func *f, cl_slot *slots) {
   uint32_t np = f->sig.nparams, nr = f->sig.nresults;
@@ -165,8 +169,11 @@ static clave_status call_host(cl_exec *ex, clave_instance *caller_inst,
     snprintf(ex->trap_msg, sizeof ex->trap_msg, "out of memory calling host");
     return CLAVE_ETRAP;
   }
-  for (uint32_t i = 0; i < np; i++)
-    args[i] = slot_to_value(f->sig.types[i], slots[i]);
+  for (uint32_t i = 0, k = 0; i < np; i++) {
+    args[i] = slot_to_value(f->sig.types[i], slots[k]);
+    if (f->sig.types[i] == CL_V128) memcpy(args[i].of.v128, &slots[k], 16);
+    k += type_slots(f->sig.types[i]);
+  }
   for (uint32_t i = 0; i < nr; i++) {
     memset(&res[i], 0, sizeof res[i]);
     res[i].type = (clave_valtype)f->sig.types[np + i];
@@ -175,9 +182,14 @@ static clave_status call_host(cl_exec *ex, clave_instance *caller_inst,
   ex->trap = CLAVE_TRAP_NONE;
   clave_status st = f->host(&caller, args, res, f->user);
   if (st == CLAVE_OK) {
-    for (uint32_t i = 0; i < nr; i++) {
-      res[i].type = (clave_valtype)f->sig.types[np + i];
-      slots[i] = value_to_slot(res[i]);
+    for (uint32_t i = 0, k = 0; i < nr; i++) {
+      uint8_t ty = f->sig.types[np + i];
+      res[i].type = (clave_valtype)ty;
+      if (ty == CL_V128)
+        memcpy(&slots[k], res[i].of.v128, 16);
+      else
+        slots[k] = value_to_slot(res[i]);
+      k += type_slots(ty);
     }
   } else if (ex->trap == CLAVE_TRAP_NONE) {
     ex->trap = CLAVE_TRAP_HOST;
@@ -334,8 +346,9 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
     if (f->host) {
       cl_slot *args = fp + pc[4];
       budget_return(ex, &budget);
-      ex->sp = args + (f->sig.nparams > f->sig.nresults ? f->sig.nparams
-                                                         : f->sig.nresults);
+      ex->sp = args + 2 * (f->sig.nparams > f->sig.nresults
+                               ? f->sig.nparams
+                               : f->sig.nresults);
       ex->fp_top = fr;
       if (call_host(ex, inst, f, args) != CLAVE_OK) {
         trap = ex->trap;
@@ -374,8 +387,9 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
     if (f->host) {
       cl_slot *args = fp + pc[6];
       budget_return(ex, &budget);
-      ex->sp = args + (f->sig.nparams > f->sig.nresults ? f->sig.nparams
-                                                         : f->sig.nresults);
+      ex->sp = args + 2 * (f->sig.nparams > f->sig.nresults
+                               ? f->sig.nparams
+                               : f->sig.nresults);
       ex->fp_top = fr;
       if (call_host(ex, inst, f, args) != CLAVE_OK) {
         trap = ex->trap;
@@ -392,24 +406,45 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
     goto enter;
   }
 
-  CASE(COPY) {
+  /* typed moves share one body: a slot is a slot to the interpreter */
+  CASE(COPY_I32)
+  CASE(COPY_I64)
+  CASE(COPY_F32)
+  CASE(COPY_F64)
+  CASE(COPY_REF) {
     S(2) = S(3);
     pc += 4;
     NEXT();
   }
-  CASE(CONST32) {
+  CASE(CONST_I32)
+  CASE(CONST_F32) {
     S(2).u64 = I(3);
     pc += 5;
     NEXT();
   }
-  CASE(CONST64) {
+  CASE(CONST_I64)
+  CASE(CONST_F64) {
     S(2).u64 = (uint64_t)I(3) | ((uint64_t)I(5) << 32);
     pc += 7;
     NEXT();
   }
-  CASE(SELECT) {
+  CASE(CONST_REF) {
+    S(2).u64 = 0;
+    pc += 3;
+    NEXT();
+  }
+  CASE(SELECT_I32)
+  CASE(SELECT_I64)
+  CASE(SELECT_F32)
+  CASE(SELECT_F64)
+  CASE(SELECT_REF) {
     S(2) = S(5).u32 ? S(3) : S(4);
     pc += 6;
+    NEXT();
+  }
+  CASE(REF_IS_NULL) {
+    S(2).u64 = S(3).ref == NULL;
+    pc += 4;
     NEXT();
   }
   CASE(GLOBAL_GET) {

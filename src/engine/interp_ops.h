@@ -69,10 +69,22 @@
   X(CALL, 3)               /* i funcidx, s base */                          \
   X(CALL_INTERNAL, 3)      /* i defined index, s base */                    \
   X(CALL_INDIRECT, 5)      /* i typeidx, i table, s base, s elem */         \
-  X(COPY, 3)               /* s dst, s src */                               \
-  X(CONST32, 3)            /* s dst, i value (zero-extended) */             \
-  X(CONST64, 4)            /* s dst, i lo, i hi */                          \
-  X(SELECT, 5)             /* s dst, s a, s b, s cond */                    \
+  X(COPY_I32, 3)           /* s dst, s src: moves carry their type, so */   \
+  X(COPY_I64, 3)           /* that a second backend can give every slot */  \
+  X(COPY_F32, 3)           /* typed variables */                            \
+  X(COPY_F64, 3)                                                            \
+  X(COPY_REF, 3)                                                            \
+  X(CONST_I32, 3)          /* s dst, i value */                             \
+  X(CONST_F32, 3)          /* s dst, i bits */                              \
+  X(CONST_I64, 4)          /* s dst, i lo, i hi */                          \
+  X(CONST_F64, 4)          /* s dst, i lo, i hi */                          \
+  X(CONST_REF, 2)          /* s dst: ref.null */                            \
+  X(SELECT_I32, 5)         /* s dst, s a, s b, s cond */                    \
+  X(SELECT_I64, 5)                                                          \
+  X(SELECT_F32, 5)                                                          \
+  X(SELECT_F64, 5)                                                          \
+  X(SELECT_REF, 5)                                                          \
+  X(REF_IS_NULL, 3)        /* s dst, s ref */                               \
   X(GLOBAL_GET, 3)         /* s dst, i global */                            \
   X(GLOBAL_SET, 3)         /* i global, s src */                            \
   X(TABLE_GET, 4)          /* s dst, i table, s idx */                      \

@@ -989,29 +989,36 @@ clave_status clave_func_call(clave_func *func, const clave_value *args,
                    type_name((uint8_t)args[i].type), type_name(s->types[i]));
       return CLAVE_EARG;
     }
-  size_t n = nargs > nresults ? nargs : nresults;
-  cl_slot small[16];
-  cl_slot *io = n <= 16 ? small : malloc(n * sizeof *io);
+  /* arguments and results in slot layout: a v128 takes two slots */
+  size_t n = 2 * (nargs > nresults ? nargs : nresults);
+  cl_slot small[32];
+  cl_slot *io = n <= 32 ? small : malloc(n * sizeof *io);
   if (!io) {
     cl_error_set(err, CLAVE_ENOMEM, "out of memory");
     return CLAVE_ENOMEM;
   }
-  for (size_t i = 0; i < nargs; i++) {
-    io[i].u64 = 0;
+  for (size_t i = 0, k = 0; i < nargs; i++) {
+    io[k].u64 = 0;
     switch (args[i].type) {
-      case CLAVE_I32: io[i].u32 = (uint32_t)args[i].of.i32; break;
-      case CLAVE_F32: io[i].u32 = args[i].of.f32_bits; break;
-      case CLAVE_I64: io[i].i64 = args[i].of.i64; break;
-      case CLAVE_F64: io[i].u64 = args[i].of.f64_bits; break;
-      default: io[i].ref = args[i].of.externref; break;
+      case CLAVE_I32: io[k].u32 = (uint32_t)args[i].of.i32; break;
+      case CLAVE_F32: io[k].u32 = args[i].of.f32_bits; break;
+      case CLAVE_I64: io[k].i64 = args[i].of.i64; break;
+      case CLAVE_F64: io[k].u64 = args[i].of.f64_bits; break;
+      case CLAVE_V128: memcpy(&io[k], args[i].of.v128, 16); k++; break;
+      default: io[k].ref = args[i].of.externref; break;
     }
+    k++;
   }
   clave_instance *inst = func->inst;
   if (inst) inst->refs++; /* the call keeps the instance alive */
   clave_status st = cl_interp_call(inst, func, io, err);
   if (st == CLAVE_OK)
-    for (size_t i = 0; i < nresults; i++)
-      results[i] = global_value(s->types[s->nparams + i], io[i]);
+    for (size_t i = 0, k = 0; i < nresults; i++) {
+      uint8_t ty = s->types[s->nparams + i];
+      results[i] = global_value(ty, io[k]);
+      if (ty == CL_V128) memcpy(results[i].of.v128, &io[k++], 16);
+      k++;
+    }
   if (inst) instance_release(inst);
   if (io != small) free(io);
   return st;

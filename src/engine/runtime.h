@@ -100,6 +100,7 @@ struct clave_func {
   void *user;
   void (*user_free)(void *);
   clave_valtype *pub_types;  /* sig.types as clave_valtype, for the API */
+  bool owns_types;           /* host functions own sig.types/pub_types */
 };
 
 struct clave_table {
@@ -142,6 +143,9 @@ struct clave_module {
   cl_module *m;
   cl_code *codes; /* one per defined function */
   size_t code_bytes;
+  /* per type index, shared by every instance's functions */
+  uint8_t **sig_types;         /* params then results */
+  clave_valtype **pub_types;   /* the same as clave_valtype */
 };
 
 /* One activation record of the interpreter (the frame stack is separate

@@ -38,9 +38,13 @@ enum { K_TEMP = 0, K_LOCAL = 1, K_CONST = 2 };
 typedef struct tr_val {
   uint8_t type;
   uint8_t kind;
+  uint32_t slot;  /* the natural slot of this stack position */
   uint32_t local; /* K_LOCAL: slot of the local */
   uint64_t k;     /* K_CONST: the bits */
 } tr_val;
+
+/* slots a value of this type takes (v128: two) */
+static inline uint32_t tw(uint8_t type) { return type == CL_V128 ? 2 : 1; }
 
 enum { C_BLOCK, C_LOOP, C_IF, C_ELSE, C_FUNC };
 
@@ -48,6 +52,7 @@ typedef struct tr_ctrl {
   uint8_t kind;
   bool unreachable;
   uint32_t height; /* stack height below the block's params */
+  uint32_t slot;   /* natural slot of stack position `height` */
   uint32_t nparams, nresults;
   const uint8_t *params, *results;
   uint8_t single; /* storage for a one-value block type */
@@ -62,6 +67,7 @@ typedef struct tr {
   clave_error *err;
   uint32_t funcidx;
   uint32_t base; /* slot of stack position 0 */
+  uint32_t maxslot; /* one past the highest slot used */
   uint16_t *w; /* code units */
   uint32_t nw, capw;
   tr_val *st;
@@ -69,6 +75,7 @@ typedef struct tr {
   tr_ctrl *cs;
   uint32_t csp, capcs;
   uint8_t *ltypes; /* types of params + locals */
+  uint32_t *lslot; /* slot of each param and local */
   uint32_t nltypes;
   /* peephole state: valid only right after the instruction that set it */
   uint32_t last_dst; /* unit index of the dst operand of the last instr */
@@ -141,7 +148,35 @@ static uint32_t tr_emit(tr *t, int iop, const char *fmt, ...) {
 
 /* ---- the virtual operand stack ---- */
 
-static inline uint32_t NAT(const tr *t, uint32_t pos) { return t->base + pos; }
+/* The natural slot of stack position pos (<= sp): right after the value
+ * below it. */
+static inline uint32_t NAT(const tr *t, uint32_t pos) {
+  return pos == 0 ? t->base : t->st[pos - 1].slot + tw(t->st[pos - 1].type);
+}
+
+static int copy_op(uint8_t type) {
+  switch (type) {
+    case CL_I32: return IOP_COPY_I32;
+    case CL_I64: return IOP_COPY_I64;
+    case CL_F32: return IOP_COPY_F32;
+    case CL_F64: return IOP_COPY_F64;
+    default: return IOP_COPY_REF;
+  }
+}
+
+static int select_op(uint8_t type) {
+  switch (type) {
+    case CL_I32: return IOP_SELECT_I32;
+    case CL_I64: return IOP_SELECT_I64;
+    case CL_F32: return IOP_SELECT_F32;
+    case CL_F64: return IOP_SELECT_F64;
+    default: return IOP_SELECT_REF;
+  }
+}
+
+static void tr_copy(tr *t, uint8_t type, uint32_t dst, uint32_t src) {
+  tr_emit(t, copy_op(type), "ss", dst, src);
+}
 
 static void tr_push(tr *t, uint8_t type, uint8_t kind, uint32_t local,
                     uint64_t k) {
@@ -155,30 +190,40 @@ static void tr_push(tr *t, uint8_t type, uint8_t kind, uint32_t local,
     t->st = s;
     t->capst = cap;
   }
+  uint32_t slot = NAT(t, t->sp);
   tr_val *v = &t->st[t->sp++];
   v->type = type;
   v->kind = kind;
+  v->slot = slot;
   v->local = local;
   v->k = k;
   if (t->sp > t->maxsp) t->maxsp = t->sp;
+  if (slot + tw(type) > t->maxslot) t->maxslot = slot + tw(type);
 }
 
 static void tr_push_temp(tr *t, uint8_t type) { tr_push(t, type, K_TEMP, 0, 0); }
 
-static void tr_const(tr *t, uint32_t dst, uint64_t k) {
-  if ((k >> 32) == 0)
-    tr_emit(t, IOP_CONST32, "si", dst, (uint32_t)k);
-  else
-    tr_emit(t, IOP_CONST64, "sii", dst, (uint32_t)k, (uint32_t)(k >> 32));
+static void tr_const(tr *t, uint8_t type, uint32_t dst, uint64_t k) {
+  switch (type) {
+    case CL_I32: tr_emit(t, IOP_CONST_I32, "si", dst, (uint32_t)k); break;
+    case CL_F32: tr_emit(t, IOP_CONST_F32, "si", dst, (uint32_t)k); break;
+    case CL_I64:
+      tr_emit(t, IOP_CONST_I64, "sii", dst, (uint32_t)k, (uint32_t)(k >> 32));
+      break;
+    case CL_F64:
+      tr_emit(t, IOP_CONST_F64, "sii", dst, (uint32_t)k, (uint32_t)(k >> 32));
+      break;
+    default: tr_emit(t, IOP_CONST_REF, "s", dst); break;
+  }
 }
 
 /* Make stack entry i live in its natural slot. */
 static void tr_materialize(tr *t, uint32_t i) {
   tr_val *v = &t->st[i];
   if (v->kind == K_LOCAL) {
-    tr_emit(t, IOP_COPY, "ss", NAT(t, i), v->local);
+    tr_copy(t, v->type, v->slot, v->local);
   } else if (v->kind == K_CONST) {
-    tr_const(t, NAT(t, i), v->k);
+    tr_const(t, v->type, v->slot, v->k);
   }
   t->st[i].kind = K_TEMP;
 }
@@ -188,7 +233,7 @@ static uint32_t tr_use(tr *t, uint32_t i) {
   tr_val *v = &t->st[i];
   if (v->kind == K_LOCAL) return v->local;
   if (v->kind == K_CONST) tr_materialize(t, i);
-  return NAT(t, i);
+  return v->slot;
 }
 
 static void tr_materialize_locals(tr *t, uint32_t from) {
@@ -225,6 +270,7 @@ static tr_ctrl *tr_push_ctrl(tr *t, uint8_t kind, cl_blocktype bt) {
     c->results = ft->results;
   }
   c->height = t->sp - c->nparams;
+  c->slot = NAT(t, c->height);
   return c;
 }
 
@@ -236,32 +282,41 @@ static uint32_t label_arity(const tr_ctrl *c) {
   return c->kind == C_LOOP ? c->nparams : c->nresults;
 }
 
+static const uint8_t *label_types(const tr_ctrl *c) {
+  return c->kind == C_LOOP ? c->params : ctrl_results(c);
+}
+
 /* Does branching to c need moves (values not yet in the label's slots)? */
 static bool tr_needs_moves(const tr *t, const tr_ctrl *c) {
   uint32_t n = label_arity(c);
+  const uint8_t *ty = label_types(c);
+  uint32_t dst = c->slot;
   for (uint32_t i = 0; i < n; i++) {
-    uint32_t src = t->sp - n + i;
-    if (t->st[src].kind != K_TEMP || src != c->height + i) return true;
+    const tr_val *v = &t->st[t->sp - n + i];
+    if (v->kind != K_TEMP || v->slot != dst) return true;
+    dst += tw(ty[i]);
   }
   return false;
 }
 
 /* Move the top values into the label's slots (ascending order is safe:
  * each source is at or above its destination). */
-static void tr_moves(tr *t, const tr_ctrl *c) {
-  uint32_t n = label_arity(c);
+static void tr_moves_to(tr *t, uint32_t n, const uint8_t *ty, uint32_t dst) {
   for (uint32_t i = 0; i < n; i++) {
-    uint32_t src = t->sp - n + i;
-    uint32_t dst = c->height + i;
-    tr_val *v = &t->st[src];
+    tr_val *v = &t->st[t->sp - n + i];
     if (v->kind == K_TEMP) {
-      if (src != dst) tr_emit(t, IOP_COPY, "ss", NAT(t, dst), NAT(t, src));
+      if (v->slot != dst) tr_copy(t, ty[i], dst, v->slot);
     } else if (v->kind == K_LOCAL) {
-      tr_emit(t, IOP_COPY, "ss", NAT(t, dst), v->local);
+      tr_copy(t, ty[i], dst, v->local);
     } else {
-      tr_const(t, NAT(t, dst), v->k);
+      tr_const(t, ty[i], dst, v->k);
     }
+    dst += tw(ty[i]);
   }
+}
+
+static void tr_moves(tr *t, const tr_ctrl *c) {
+  tr_moves_to(t, label_arity(c), label_types(c), c->slot);
 }
 
 /* Target word for a branch to c at word index `at`: loops are known,
@@ -310,14 +365,7 @@ static void tr_return(tr *t) {
   uint32_t n = ft->nresults;
   for (uint32_t i = t->sp - n; i < t->sp; i++)
     if (t->st[i].kind == K_LOCAL) tr_materialize(t, i);
-  for (uint32_t i = 0; i < n; i++) {
-    uint32_t src = t->sp - n + i;
-    tr_val *v = &t->st[src];
-    if (v->kind == K_CONST)
-      tr_const(t, i, v->k);
-    else if (NAT(t, src) != i)
-      tr_emit(t, IOP_COPY, "ss", i, NAT(t, src));
-  }
+  tr_moves_to(t, n, ft->results, 0);
   tr_emit(t, IOP_RETURN, "");
 }
 
@@ -485,6 +533,7 @@ static void tr_unary(tr *t, int iop, uint8_t rtype) {
   uint32_t p = tr_emit(t, iop, "ss", NAT(t, i), a);
   if (t->oom) return;
   tr_push_temp(t, rtype);
+  (void)i;
   t->last_dst = p + 2;
   if (iop == IOP_I32_EQZ) {
     t->last_eqz = true;
@@ -573,9 +622,9 @@ static void tr_set_local(tr *t, uint32_t x, bool tee) {
     t->w[last_dst] = (uint16_t)x; /* retarget the producer */
     tr_reset_peephole(t);
   } else if (v.kind == K_CONST) {
-    tr_const(t, x, v.k);
+    tr_const(t, v.type, x, v.k);
   } else {
-    tr_emit(t, IOP_COPY, "ss", x, v.kind == K_LOCAL ? v.local : NAT(t, top));
+    tr_copy(t, v.type, x, v.kind == K_LOCAL ? v.local : v.slot);
   }
   t->sp--;
   if (tee) tr_push(t, v.type, K_LOCAL, x, 0);
@@ -656,15 +705,34 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
   t->csp = 0;
   tr_reset_peephole(t);
   uint64_t nl = (uint64_t)ft->nparams + f->nlocals;
-  t->base = (uint32_t)nl;
   if (t->nltypes < nl) {
     uint8_t *lt = realloc(t->ltypes, nl ? nl : 1);
     if (!lt) return CLAVE_ENOMEM;
     t->ltypes = lt;
+    uint32_t *ls = realloc(t->lslot, (nl ? nl : 1) * sizeof *ls);
+    if (!ls) return CLAVE_ENOMEM;
+    t->lslot = ls;
     t->nltypes = (uint32_t)nl;
   }
   if (ft->nparams) memcpy(t->ltypes, ft->params, ft->nparams);
   if (f->nlocals) memcpy(t->ltypes + ft->nparams, f->local_types, f->nlocals);
+  uint64_t slots = 0, param_slots = 0;
+  for (uint64_t i = 0; i < nl; i++) {
+    if (i == ft->nparams) param_slots = slots;
+    t->lslot[i] = (uint32_t)slots;
+    slots += tw(t->ltypes[i]);
+  }
+  if (nl == ft->nparams) param_slots = slots;
+  uint64_t result_slots = 0;
+  for (uint32_t i = 0; i < ft->nresults; i++) result_slots += tw(ft->results[i]);
+  if (slots > CL_MAX_FRAME_SLOTS) {
+    cl_error_set(t->err, CLAVE_ELIMIT,
+                 "function %u has %llu slots of locals; the limit is %u",
+                 funcidx, (unsigned long long)slots, CL_MAX_FRAME_SLOTS);
+    return CLAVE_ELIMIT;
+  }
+  t->base = (uint32_t)slots;
+  t->maxslot = t->base > result_slots ? t->base : (uint32_t)result_slots;
 
   cl_blocktype fbt = {0, 0, 0};
   tr_ctrl *fc = tr_push_ctrl(t, C_FUNC, fbt);
@@ -783,22 +851,8 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
           t->csp--;
           break;
         }
-        if (!c->unreachable) {
-          /* results into the label's slots (the fall-through path) */
-          uint32_t n = c->nresults;
-          for (uint32_t i = 0; i < n; i++) {
-            uint32_t src = t->sp - n + i, dst = c->height + i;
-            tr_val *v = &t->st[src];
-            if (v->kind == K_TEMP) {
-              if (src != dst)
-                tr_emit(t, IOP_COPY, "ss", NAT(t, dst), NAT(t, src));
-            } else if (v->kind == K_LOCAL) {
-              tr_emit(t, IOP_COPY, "ss", NAT(t, dst), v->local);
-            } else {
-              tr_const(t, NAT(t, dst), v->k);
-            }
-          }
-        }
+        if (!c->unreachable) /* the fall-through path's results */
+          tr_moves_to(t, c->nresults, ctrl_results(c), c->slot);
         if (c->kind == C_IF) tr_patch_chain(t, c->else_fixup, t->nw);
         if (c->kind != C_LOOP) tr_patch_chain(t, c->fixups, t->nw);
         t->sp = c->height;
@@ -908,20 +962,21 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
         uint32_t b = tr_use(t, ia + 1);
         uint32_t cnd = tr_use(t, ia + 2);
         t->sp = ia;
-        uint32_t p = tr_emit(t, IOP_SELECT, "ssss", NAT(t, ia), a, b, cnd);
+        uint32_t p =
+            tr_emit(t, select_op(type), "ssss", NAT(t, ia), a, b, cnd);
         tr_push_temp(t, type);
         t->last_dst = p + 2;
         break;
       }
       case OP_LOCAL_GET: {
         uint32_t x = cl_read_u32(&r);
-        tr_push(t, t->ltypes[x], K_LOCAL, x, 0);
+        tr_push(t, t->ltypes[x], K_LOCAL, t->lslot[x], 0);
         break;
       }
       case OP_LOCAL_SET:
       case OP_LOCAL_TEE: {
         uint32_t x = cl_read_u32(&r);
-        tr_set_local(t, x, op == OP_LOCAL_TEE);
+        tr_set_local(t, t->lslot[x], op == OP_LOCAL_TEE);
         break;
       }
       case OP_GLOBAL_GET: {
@@ -993,7 +1048,7 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
         uint32_t i = t->sp - 1;
         uint32_t s = tr_use(t, i);
         t->sp--;
-        tr_emit(t, IOP_I64_EQZ, "ss", NAT(t, i), s);
+        tr_emit(t, IOP_REF_IS_NULL, "ss", NAT(t, i), s);
         tr_push_temp(t, CL_I32);
         t->last_dst = t->last_pos + 2;
         break;
@@ -1165,7 +1220,7 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
                  funcidx, r.err_at, r.err);
     return CLAVE_EMALFORMED;
   }
-  uint64_t frame = (uint64_t)t->base + t->maxsp + 2;
+  uint64_t frame = (uint64_t)t->maxslot + 2;
   if (frame > CL_MAX_FRAME_SLOTS) {
     cl_error_set(t->err, CLAVE_ELIMIT,
                  "function %u needs %llu frame slots (locals plus operand "
@@ -1177,9 +1232,9 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
   if (!out->words) return CLAVE_ENOMEM;
   memcpy(out->words, t->w, (size_t)t->nw * sizeof(uint16_t));
   out->nwords = t->nw;
-  out->nparams = ft->nparams;
-  out->nresults = ft->nresults;
-  out->nlocals = f->nlocals;
+  out->nparams = (uint32_t)param_slots;
+  out->nresults = (uint32_t)result_slots;
+  out->nlocals = (uint32_t)(slots - param_slots);
   out->frame_slots = (uint32_t)frame;
   out->funcidx = funcidx;
   return CLAVE_OK;
@@ -1215,6 +1270,7 @@ clave_status cl_translate_module(const cl_module *m, cl_code **codes_out,
   free(t.st);
   free(t.cs);
   free(t.ltypes);
+  free(t.lslot);
   *codes_out = codes;
   return st;
 }
