@@ -30,6 +30,10 @@ typedef struct cp_running {
   char task_id[64];
   pid_t pid;        /* 0 until the child exists */
   int cancel;       /* set by cancel_task: kill and do not overwrite state */
+  /* a child started ahead of time, waiting for its request, so that a
+   * task does not wait for exec and dynamic linking (worker thread only) */
+  pid_t spare_pid;
+  int spare_sock;
 } cp_running;
 
 struct clave_platform {

@@ -340,10 +340,22 @@ static void cp_execute(cp_run *run) {
   clave_error err;
   pid_t pid = 0;
   int sv[1];
-  if (cp_spawn(p, &pid, &sv[0], &err)) {
-    cp_finish(run, 0, 0, err.message, NULL, NULL);
-    return;
+  cp_running *slot = &p->running[run->slot];
+  int status_now = 0;
+  if (slot->spare_pid > 0 &&
+      waitpid(slot->spare_pid, &status_now, WNOHANG) == 0) {
+    pid = slot->spare_pid; /* warm and still alive */
+    sv[0] = slot->spare_sock;
+  } else {
+    if (slot->spare_pid > 0) close(slot->spare_sock); /* it died: reaped */
+    if (cp_spawn(p, &pid, &sv[0], &err)) {
+      slot->spare_pid = 0;
+      cp_finish(run, 0, 0, err.message, NULL, NULL);
+      return;
+    }
   }
+  slot->spare_pid = 0;
+  slot->spare_sock = -1;
   pthread_mutex_lock(&p->mu);
   p->running[run->slot].pid = pid;
   if (p->running[run->slot].cancel || p->stopping) kill(pid, SIGKILL);
@@ -483,11 +495,22 @@ static void cp_run_task(clave_platform *p, int slot, const char *task_id) {
   cp_sched_task_done(p);
 }
 
+/* Keep one child of this worker started ahead of time. */
+static void cp_make_spare(clave_platform *p, int slot) {
+  cp_running *r = &p->running[slot];
+  if (r->spare_pid > 0) return;
+  if (cp_spawn(p, &r->spare_pid, &r->spare_sock, NULL) != CLAVE_OK) {
+    r->spare_pid = 0;
+    r->spare_sock = -1;
+  }
+}
+
 static void *cp_worker(void *arg) {
   clave_platform *p = ((void **)arg)[0];
   int slot = (int)(intptr_t)((void **)arg)[1];
   free(arg);
   for (;;) {
+    cp_make_spare(p, slot);
     pthread_mutex_lock(&p->mu);
     while (!p->queue_head && !p->stopping)
       pthread_cond_wait(&p->work_cv, &p->mu);
@@ -543,6 +566,15 @@ void cp_sched_stop(clave_platform *p) {
   pthread_cond_broadcast(&p->done_cv);
   pthread_mutex_unlock(&p->mu);
   for (int i = 0; i < p->nthreads; i++) pthread_join(p->threads[i], NULL);
+  for (int i = 0; i < p->nthreads; i++) {
+    cp_running *r = &p->running[i];
+    if (r->spare_pid <= 0) continue;
+    kill(r->spare_pid, SIGKILL);
+    close(r->spare_sock);
+    while (waitpid(r->spare_pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    r->spare_pid = 0;
+  }
   p->nthreads = 0;
 }
 
