@@ -9,9 +9,15 @@
 #include "spectest.h"
 
 static const char *const st_kind_names[ST_KIND_COUNT] = {
-    "module",       "register",   "action",
-    "assert_return", "assert_trap", "assert_exhaustion",
-    "assert_invalid", "assert_malformed", "assert_unlinkable",
+    "module",
+    "register",
+    "action",
+    "assert_return",
+    "assert_trap",
+    "assert_exhaustion",
+    "assert_invalid",
+    "assert_malformed",
+    "assert_unlinkable",
     "assert_uninstantiable",
 };
 
@@ -74,9 +80,9 @@ void st_counts_add(st_counts *to, const st_counts *c) {
     to->failed[k] += c->failed[k];
     to->skipped[k] += c->skipped[k];
   }
-  for (int r = 0; r < ST_SKIP_COUNT; r++) to->skipped_for[r] += c->skipped_for[r];
+  for (int r = 0; r < ST_SKIP_COUNT; r++)
+    to->skipped_for[r] += c->skipped_for[r];
   to->errors += c->errors;
   to->timeouts += c->timeouts;
   to->crashes += c->crashes;
 }
-

@@ -111,8 +111,8 @@ clave_status st_host_define(clave_engine *engine, clave_linker *linker,
   clave_value null_func = {.type = CLAVE_FUNCREF};
   null_func.of.funcref = NULL;
   clave_extern table = {.kind = CLAVE_EXTERN_TABLE};
-  table.of.table = clave_table_new(engine, CLAVE_FUNCREF, 10, true, 20,
-                                   null_func);
+  table.of.table =
+      clave_table_new(engine, CLAVE_FUNCREF, 10, true, 20, null_func);
   if (!table.of.table) return st_host_fail(err, "table");
   if ((st = st_host_put(linker, "table", table, err)) != CLAVE_OK) return st;
 

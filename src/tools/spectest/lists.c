@@ -29,8 +29,7 @@
 /* Reads the next non-comment line into up to ST_LIST_WORDS words; returns
  * the number of words, 0 at end of file, -1 on a line that is too long or
  * has too many words. */
-static int st_list_next(FILE *f, char words[ST_LIST_WORDS][128],
-                        int *lineno) {
+static int st_list_next(FILE *f, char words[ST_LIST_WORDS][128], int *lineno) {
   char line[1024];
   while (fgets(line, sizeof line, f)) {
     (*lineno)++;
@@ -209,7 +208,8 @@ void st_skips_check(const st_skiplist *list, st_file_result *files,
       uint32_t got = files[i].counts.skipped_for[r];
       if (got == allowed) continue;
       fprintf(out,
-              "%s: skipped %" PRIu32 " command(s) for reason %s, the skip "
+              "%s: skipped %" PRIu32
+              " command(s) for reason %s, the skip "
               "list allows exactly %" PRIu32 "\n",
               files[i].name, got, st_skip_reason_name((st_skip_reason)r),
               allowed);
@@ -235,39 +235,43 @@ int st_ratchet_check(const char *path, const st_file_result *files,
   while ((n = st_list_next(f, w, &lineno)) != 0) {
     uint32_t count;
     if (n != 2 || !st_list_count(w[1], &count)) {
-      fprintf(out, "clave-spectest: %s:%d: expected \"FILE COUNT\"\n",
-              path, lineno);
+      fprintf(out, "clave-spectest: %s:%d: expected \"FILE COUNT\"\n", path,
+              lineno);
       below = -1;
       break;
     }
     const st_file_result *fr =
         st_find_file((st_file_result *)files, nfiles, w[0]);
     if (!fr) {
-      fprintf(out, "ratchet: %s is recorded with %" PRIu32
-             " passes but was not run\n",
-             w[0], count);
+      fprintf(out,
+              "ratchet: %s is recorded with %" PRIu32
+              " passes but was not run\n",
+              w[0], count);
       below++;
       continue;
     }
     seen[fr - files] = true;
     uint32_t passed = st_counts_passed(&fr->counts);
     if (passed < count) {
-      fprintf(out, "ratchet: %s: %" PRIu32 " passed, fewer than the %" PRIu32
-             " recorded in %s\n",
-             fr->name, passed, count, path);
+      fprintf(out,
+              "ratchet: %s: %" PRIu32 " passed, fewer than the %" PRIu32
+              " recorded in %s\n",
+              fr->name, passed, count, path);
       below++;
     } else if (passed > count) {
-      fprintf(out, "ratchet: %s: %" PRIu32 " passed, more than the %" PRIu32
-             " recorded (record it with tests/spec/update-passing)\n",
-             fr->name, passed, count);
+      fprintf(out,
+              "ratchet: %s: %" PRIu32 " passed, more than the %" PRIu32
+              " recorded (record it with tests/spec/update-passing)\n",
+              fr->name, passed, count);
     }
   }
   fclose(f);
   for (size_t i = 0; below >= 0 && i < nfiles; i++) {
     if (!seen[i] && st_counts_passed(&files[i].counts) > 0)
-      fprintf(out, "ratchet: %s is not recorded (record it with "
-             "tests/spec/update-passing)\n",
-             files[i].name);
+      fprintf(out,
+              "ratchet: %s is not recorded (record it with "
+              "tests/spec/update-passing)\n",
+              files[i].name);
   }
   free(seen);
   return below;

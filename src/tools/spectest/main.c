@@ -53,7 +53,8 @@ static void st_usage(FILE *f) {
           ST_DEFAULT_TIMEOUT_MS);
 }
 
-/* ---- crash reports -------------------------------------------------------- */
+/* ---- crash reports --------------------------------------------------------
+ */
 
 /* Where a crash happened matters more than anything else the runner can
  * say then; only async-signal-safe calls from here on. */
@@ -108,11 +109,12 @@ static void st_install_crash_report(void) {
 }
 #endif
 
-/* ---- the table ------------------------------------------------------------ */
+/* ---- the table ------------------------------------------------------------
+ */
 
 static const char *const st_headers[ST_KIND_COUNT] = {
-    "module", "register", "action", "return", "trap",
-    "exhaust", "invalid", "malformed", "unlink", "uninst",
+    "module",  "register", "action",    "return", "trap",
+    "exhaust", "invalid",  "malformed", "unlink", "uninst",
 };
 
 /* "370", "370/2f", "0+46s", "370/2f+1s" */
@@ -172,7 +174,8 @@ static void st_file_name(const char *path, char *buf, size_t len) {
   snprintf(buf, len, "%.*s", (int)n, base);
 }
 
-/* ---- running a script ------------------------------------------------------ */
+/* ---- running a script ------------------------------------------------------
+ */
 
 /* One script in this process, under a watchdog of its own. */
 static int st_run_here(const char *path, st_options *opt, st_counts *counts) {
@@ -256,17 +259,27 @@ static int st_run_isolated(const char *path, st_options *opt,
     printf("%s: CRASHED: killed by signal %d (%s)\n", fr->name,
            WTERMSIG(status), strsignal(WTERMSIG(status)));
   else
-    printf("%s: CRASHED: the script's process ended with status %d "
-           "without a result (a sanitizer report or a hang, see stderr)\n",
-           fr->name, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    printf(
+        "%s: CRASHED: the script's process ended with status %d "
+        "without a result (a sanitizer report or a hang, see stderr)\n",
+        fr->name, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
   return 0;
 }
 
-/* ---- main ------------------------------------------------------------------ */
+/* ---- main ------------------------------------------------------------------
+ */
 
 int main(int argc, char **argv) {
-  enum { OPT_ENGINE = 256, OPT_TRACE, OPT_TIMEOUT, OPT_SKIPS, OPT_RATCHET,
-         OPT_WRITE_RATCHET, OPT_SELF_TEST, OPT_NO_FORK };
+  enum {
+    OPT_ENGINE = 256,
+    OPT_TRACE,
+    OPT_TIMEOUT,
+    OPT_SKIPS,
+    OPT_RATCHET,
+    OPT_WRITE_RATCHET,
+    OPT_SELF_TEST,
+    OPT_NO_FORK
+  };
   static const struct option longopts[] = {
       {"engine", required_argument, NULL, OPT_ENGINE},
       {"verbose", no_argument, NULL, 'v'},
@@ -289,9 +302,15 @@ int main(int argc, char **argv) {
   int c;
   while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
     switch (c) {
-      case 'v': opt.verbose = true; break;
-      case 'q': opt.quiet = true; break;
-      case OPT_TRACE: opt.trace = true; break;
+      case 'v':
+        opt.verbose = true;
+        break;
+      case 'q':
+        opt.quiet = true;
+        break;
+      case OPT_TRACE:
+        opt.trace = true;
+        break;
       case OPT_ENGINE:
         if (strcmp(optarg, "interp") != 0) {
           fprintf(stderr,
@@ -314,17 +333,29 @@ int main(int argc, char **argv) {
         opt.timeout_ms = ms;
         break;
       }
-      case OPT_SKIPS: skips = optarg; break;
-      case OPT_RATCHET: ratchet = optarg; break;
-      case OPT_WRITE_RATCHET: write_ratchet = optarg; break;
-      case OPT_NO_FORK: fork_scripts = false; break;
+      case OPT_SKIPS:
+        skips = optarg;
+        break;
+      case OPT_RATCHET:
+        ratchet = optarg;
+        break;
+      case OPT_WRITE_RATCHET:
+        write_ratchet = optarg;
+        break;
+      case OPT_NO_FORK:
+        fork_scripts = false;
+        break;
       case OPT_SELF_TEST: {
         int failed = st_self_test();
         printf("self-test: %s\n", failed ? "FAILED" : "ok");
         return failed ? 1 : 0;
       }
-      case 'h': st_usage(stdout); return 0;
-      default: st_usage(stderr); return 2;
+      case 'h':
+        st_usage(stdout);
+        return 0;
+      default:
+        st_usage(stderr);
+        return 2;
     }
   }
   if (optind >= argc) {
@@ -391,7 +422,8 @@ int main(int argc, char **argv) {
     printf("\n");
   }
   if (total.errors > 0)
-    printf("\n%" PRIu32 " script-level error(s) (crash, bad or missing "
+    printf("\n%" PRIu32
+           " script-level error(s) (crash, bad or missing "
            "script, skip list mismatch), counted as failures\n",
            total.errors);
 
@@ -410,9 +442,10 @@ int main(int argc, char **argv) {
   }
   if (write_ratchet) {
     if (total.timeouts > 0 || total.errors > 0) {
-      printf("not writing %s: a run with timeouts or script errors is not "
-             "a baseline\n",
-             write_ratchet);
+      printf(
+          "not writing %s: a run with timeouts or script errors is not "
+          "a baseline\n",
+          write_ratchet);
       if (rc == 0) rc = 1;
     } else if (st_ratchet_write(write_ratchet, files, nfiles) != 0) {
       rc = 2;

@@ -36,21 +36,23 @@ typedef struct st_entry {
 typedef struct st_script {
   const st_options *opt;
   st_counts *counts;
-  const char *name;    /* "i32", as in the skip list */
-  const char *label;   /* "i32.wast" */
-  char dir[4096];      /* folder of the JSON file, where the modules are */
+  const char *name;  /* "i32", as in the skip list */
+  const char *label; /* "i32.wast" */
+  char dir[4096];    /* folder of the JSON file, where the modules are */
   clave_engine *engine;
   clave_linker *linker;
   clave_limits limits;
   st_entry *entries;
   size_t nentries, cap;
-  long current;        /* index in entries of the current module, or -1 */
-  uint32_t line;       /* of the command being run */
+  long current;  /* index in entries of the current module, or -1 */
+  uint32_t line; /* of the command being run */
 } st_script;
 
 /* ---- reporting ----------------------------------------------------------- */
 
-static void st_pass(st_script *s, st_kind kind) { s->counts->passed[kind]++; }
+static void st_pass(st_script *s, st_kind kind) {
+  s->counts->passed[kind]++;
+}
 
 static void st_skip(st_script *s, st_kind kind, st_skip_reason why) {
   s->counts->skipped[kind]++;
@@ -213,8 +215,8 @@ static clave_instance *st_find_instance(st_script *s, const char *name,
 }
 
 /* Read FILENAME (relative to the script's folder). */
-static uint8_t *st_read_module(st_script *s, const char *filename,
-                               size_t *len, char *why, size_t whylen) {
+static uint8_t *st_read_module(st_script *s, const char *filename, size_t *len,
+                               char *why, size_t whylen) {
   if (!filename || !filename[0] || strchr(filename, '/')) {
     snprintf(why, whylen, "bad module file name \"%s\"",
              filename ? filename : "(none)");
@@ -224,8 +226,8 @@ static uint8_t *st_read_module(st_script *s, const char *filename,
   snprintf(path, sizeof path, "%s/%s", s->dir, filename);
   FILE *f = fopen(path, "rb");
   if (!f) {
-    snprintf(why, whylen, "cannot open %.200s in %.200s: %s", filename,
-             s->dir, strerror(errno));
+    snprintf(why, whylen, "cannot open %.200s in %.200s: %s", filename, s->dir,
+             strerror(errno));
     return NULL;
   }
   uint8_t *buf = NULL;
@@ -349,13 +351,13 @@ static void st_cmd_register(st_script *s, const json_t *cmd) {
 /* ---- actions ------------------------------------------------------------- */
 
 typedef enum st_act {
-  ST_ACT_RAN,   /* the call ran: status and err in the call */
-  ST_ACT_SKIP,  /* a SIMD value: skip the command */
-  ST_ACT_ERROR  /* could not be run: why says why */
+  ST_ACT_RAN,  /* the call ran: status and err in the call */
+  ST_ACT_SKIP, /* a SIMD value: skip the command */
+  ST_ACT_ERROR /* could not be run: why says why */
 } st_act;
 
 typedef struct st_call {
-  char desc[1024];     /* `invoke "f"(i32:1)` for messages */
+  char desc[1024]; /* `invoke "f"(i32:1)` for messages */
   clave_status status;
   clave_error err;
   clave_value *results;
@@ -383,8 +385,8 @@ static st_act st_action_run(st_script *s, const json_t *action, st_call *c,
   size_t field_len = json_string_length(field_j);
   char qfield[256];
   st_quote(field, field_len, qfield, sizeof qfield);
-  snprintf(c->desc, sizeof c->desc, "%s %s%s\"%s\"", type,
-           module ? module : "", module ? " " : "", qfield);
+  snprintf(c->desc, sizeof c->desc, "%s %s%s\"%s\"", type, module ? module : "",
+           module ? " " : "", qfield);
 
   bool is_get = strcmp(type, "get") == 0;
   if (!is_get && strcmp(type, "invoke") != 0) {
@@ -402,8 +404,8 @@ static st_act st_action_run(st_script *s, const json_t *action, st_call *c,
   }
   if (!is_get) st_append(c->desc, sizeof c->desc, "(");
   for (size_t i = 0; i < nargs; i++) {
-    st_parse_result pr = st_value_from_json(json_array_get(args_j, i),
-                                            &args[i], why, whylen);
+    st_parse_result pr =
+        st_value_from_json(json_array_get(args_j, i), &args[i], why, whylen);
     if (pr != ST_PARSE_OK) {
       free(args);
       return pr == ST_PARSE_SIMD ? ST_ACT_SKIP : ST_ACT_ERROR;
@@ -456,8 +458,7 @@ static st_act st_action_run(st_script *s, const json_t *action, st_call *c,
   if (!types_ok) {
     free(args);
     snprintf(why, whylen,
-             "arguments do not match the type of \"%s\" (%" PRIu32
-             " params)",
+             "arguments do not match the type of \"%s\" (%" PRIu32 " params)",
              qfield, ft.nparams);
     return ST_ACT_ERROR;
   }
@@ -472,8 +473,8 @@ static st_act st_action_run(st_script *s, const json_t *action, st_call *c,
   char where[300];
   st_where(s, where, sizeof where);
   st_watchdog_arm(s->opt->watchdog, inst, where);
-  c->status = clave_func_call(ext.of.func, args, nargs, c->results,
-                              c->nresults, &c->err);
+  c->status = clave_func_call(ext.of.func, args, nargs, c->results, c->nresults,
+                              &c->err);
   st_watchdog_disarm(s->opt->watchdog);
   free(args);
   if (c->status == CLAVE_ETRAP && c->err.trap == CLAVE_TRAP_DEADLINE) {
@@ -488,8 +489,8 @@ static st_act st_action_run(st_script *s, const json_t *action, st_call *c,
 static st_act st_action_of(st_script *s, st_kind kind, const json_t *cmd,
                            st_call *c) {
   char why[600];
-  st_act a = st_action_run(s, json_object_get(cmd, "action"), c, why,
-                           sizeof why);
+  st_act a =
+      st_action_run(s, json_object_get(cmd, "action"), c, why, sizeof why);
   if (a == ST_ACT_SKIP) {
     st_skip(s, kind, ST_SKIP_SIMD);
   } else if (a == ST_ACT_ERROR) {
@@ -535,7 +536,8 @@ static void st_cmd_return(st_script *s, const json_t *cmd) {
   }
   char why[600];
   char expected[2048] = "";
-  if (nexp != 1) st_append(expected, sizeof expected, either ? "(either " : "(");
+  if (nexp != 1)
+    st_append(expected, sizeof expected, either ? "(either " : "(");
   for (size_t i = 0; i < nexp; i++) {
     st_parse_result pr = st_expected_from_json(json_array_get(exp_j, i),
                                                &exp[i], why, sizeof why);
@@ -551,9 +553,8 @@ static void st_cmd_return(st_script *s, const json_t *cmd) {
     }
     char one[80];
     st_expected_format(&exp[i], one, sizeof one);
-    st_append(expected, sizeof expected, "%s%s", i ? (either ? " or " : ", ")
-                                                   : "",
-              one);
+    st_append(expected, sizeof expected, "%s%s",
+              i ? (either ? " or " : ", ") : "", one);
   }
   if (nexp != 1) st_append(expected, sizeof expected, ")");
 
@@ -590,8 +591,8 @@ static void st_cmd_return(st_script *s, const json_t *cmd) {
 /* A trap passes when its message starts with the spec's text and its kind
  * agrees with that text (the kind's own text and the expected one agree on
  * their common prefix: "uninitialized element" vs "... element 2"). */
-static bool st_trap_matches(const clave_error *err, const char *text,
-                            char *why, size_t whylen) {
+static bool st_trap_matches(const clave_error *err, const char *text, char *why,
+                            size_t whylen) {
   if (err->status != CLAVE_ETRAP) {
     snprintf(why, whylen, "no trap");
     return false;
@@ -691,8 +692,7 @@ static void st_cmd_bad_module(st_script *s, const json_t *cmd, st_kind kind,
 
 /* assert_unlinkable / assert_uninstantiable: the module loads, but
  * instantiation fails with CLAVE_EUNLINKABLE / a trap matching the text. */
-static void st_cmd_bad_instance(st_script *s, const json_t *cmd,
-                                st_kind kind) {
+static void st_cmd_bad_instance(st_script *s, const json_t *cmd, st_kind kind) {
   const char *filename = st_get_string(cmd, "filename");
   const char *mtype = st_get_string(cmd, "module_type");
   const char *text = st_get_string(cmd, "text");
@@ -702,10 +702,10 @@ static void st_cmd_bad_instance(st_script *s, const json_t *cmd,
     return;
   }
   char expected[600];
-  snprintf(expected, sizeof expected, "%s \"%s\"",
-           kind == ST_UNLINKABLE ? clave_status_name(CLAVE_EUNLINKABLE)
-                                 : "trap",
-           text);
+  snprintf(
+      expected, sizeof expected, "%s \"%s\"",
+      kind == ST_UNLINKABLE ? clave_status_name(CLAVE_EUNLINKABLE) : "trap",
+      text);
   char why[512];
   size_t len = 0;
   uint8_t *bytes = st_read_module(s, filename, &len, why, sizeof why);
@@ -819,8 +819,7 @@ void st_script_run(const char *json_path, const char *name,
   const char *slash = strrchr(json_path, '/');
   const char *base = slash ? slash + 1 : json_path;
   if (slash)
-    snprintf(s.dir, sizeof s.dir, "%.*s", (int)(slash - json_path),
-             json_path);
+    snprintf(s.dir, sizeof s.dir, "%.*s", (int)(slash - json_path), json_path);
   else
     snprintf(s.dir, sizeof s.dir, ".");
   snprintf(label, label_len, "%s", base);
@@ -829,8 +828,8 @@ void st_script_run(const char *json_path, const char *name,
   json_error_t jerr;
   json_t *root = json_load_file(json_path, JSON_ALLOW_NUL, &jerr);
   if (!root) {
-    st_script_error(&s, "cannot read %s: %s (line %d)", json_path,
-                    jerr.text, jerr.line);
+    st_script_error(&s, "cannot read %s: %s (line %d)", json_path, jerr.text,
+                    jerr.line);
     return;
   }
   const char *src = st_get_string(root, "source_filename");
@@ -855,8 +854,7 @@ void st_script_run(const char *json_path, const char *name,
     st_script_error(&s, "cannot create an engine and linker");
   } else if (st_host_define(s.engine, s.linker, opt->verbose, &err) !=
              CLAVE_OK) {
-    st_script_error(&s, "cannot define the spectest module: %s",
-                    err.message);
+    st_script_error(&s, "cannot define the spectest module: %s", err.message);
   } else {
     for (size_t i = 0; i < json_array_size(cmds); i++)
       st_command(&s, json_array_get(cmds, i));

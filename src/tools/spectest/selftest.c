@@ -78,17 +78,16 @@ static void st_test_parse(st_check *t) {
   EXPECT(t, st_parses("i32", "0", &v) && v.of.i32 == 0);
   EXPECT(t, st_parses("i64", "18446744073709551615", &v) &&
                 v.type == CLAVE_I64 && v.of.i64 == -1);
-  EXPECT(t, st_parses("i64", "9223372036854775808", &v) &&
-                v.of.i64 == INT64_MIN);
+  EXPECT(t,
+         st_parses("i64", "9223372036854775808", &v) && v.of.i64 == INT64_MIN);
   EXPECT(t, st_parses("f32", "2143289344", &v) && v.type == CLAVE_F32 &&
                 v.of.f32_bits == 0x7fc00000u);
-  EXPECT(t, st_parses("f32", "2147483648", &v) &&
-                v.of.f32_bits == 0x80000000u);
+  EXPECT(t, st_parses("f32", "2147483648", &v) && v.of.f32_bits == 0x80000000u);
   EXPECT(t, st_parses("f64", "9221120237041090560", &v) &&
                 v.type == CLAVE_F64 &&
                 v.of.f64_bits == UINT64_C(0x7ff8000000000000));
-  EXPECT(t, st_parses("externref", "null", &v) &&
-                v.type == CLAVE_EXTERNREF && v.of.externref == NULL);
+  EXPECT(t, st_parses("externref", "null", &v) && v.type == CLAVE_EXTERNREF &&
+                v.of.externref == NULL);
   EXPECT(t, st_parses("externref", "0", &v) && v.of.externref != NULL &&
                 v.of.externref == st_extern_ref(0));
   EXPECT(t, st_extern_ref(0) != st_extern_ref(1));
@@ -97,43 +96,45 @@ static void st_test_parse(st_check *t) {
 
   /* Out of range, signs, junk and missing values are errors with a
    * message naming the value. */
-  EXPECT(t, st_parse_why("i32", "4294967296", why, sizeof why) ==
-                    ST_PARSE_BAD &&
-                strcmp(why, "bad i32 value \"4294967296\"") == 0);
+  EXPECT(t,
+         st_parse_why("i32", "4294967296", why, sizeof why) == ST_PARSE_BAD &&
+             strcmp(why, "bad i32 value \"4294967296\"") == 0);
   EXPECT(t, st_parse_why("i64", "18446744073709551616", why, sizeof why) ==
-            ST_PARSE_BAD);
+                ST_PARSE_BAD);
   EXPECT(t, st_parse_why("i32", "-1", why, sizeof why) == ST_PARSE_BAD);
   EXPECT(t, st_parse_why("i32", "+1", why, sizeof why) == ST_PARSE_BAD);
   EXPECT(t, st_parse_why("i32", " 1", why, sizeof why) == ST_PARSE_BAD);
   EXPECT(t, st_parse_why("i32", "12x", why, sizeof why) == ST_PARSE_BAD);
   EXPECT(t, st_parse_why("i32", "", why, sizeof why) == ST_PARSE_BAD);
   EXPECT(t, st_parse_why("f32", "nan:canonical", why, sizeof why) ==
-            ST_PARSE_BAD); /* a NaN class is no argument */
+                ST_PARSE_BAD); /* a NaN class is no argument */
   EXPECT(t, st_parse_why("i32", NULL, why, sizeof why) == ST_PARSE_BAD &&
                 strcmp(why, "i32 value has no \"value\"") == 0);
   EXPECT(t, st_parse_why("i31", "1", why, sizeof why) == ST_PARSE_BAD &&
                 strcmp(why, "unknown value type \"i31\"") == 0);
   EXPECT(t, st_parse_why("funcref", "3", why, sizeof why) == ST_PARSE_BAD &&
-                strcmp(why, "funcref argument \"3\": only null is "
-                            "supported") == 0);
+                strcmp(why,
+                       "funcref argument \"3\": only null is "
+                       "supported") == 0);
   EXPECT(t, st_parse_why("v128", "0", why, sizeof why) == ST_PARSE_SIMD);
 
   /* The same through JSON, as the scripts carry them. */
   json_error_t jerr;
-  json_t *j = json_loads("{\"type\": \"i32\", \"value\": \"4294967294\"}", 0,
-                         &jerr);
+  json_t *j =
+      json_loads("{\"type\": \"i32\", \"value\": \"4294967294\"}", 0, &jerr);
   EXPECT(t, j && st_value_from_json(j, &v, why, sizeof why) == ST_PARSE_OK &&
                 v.of.i32 == -2);
   json_decref(j);
   j = json_loads("[1]", 0, &jerr);
   EXPECT(t, j && st_value_from_json(j, &v, why, sizeof why) == ST_PARSE_BAD);
   json_decref(j);
-  j = json_loads("{\"type\": \"v128\", \"lane_type\": \"i32\", \"value\": "
-                 "[\"0\", \"0\", \"0\", \"0\"]}",
-                 0, &jerr);
+  j = json_loads(
+      "{\"type\": \"v128\", \"lane_type\": \"i32\", \"value\": "
+      "[\"0\", \"0\", \"0\", \"0\"]}",
+      0, &jerr);
   st_expected e;
-  EXPECT(t, j && st_expected_from_json(j, &e, why, sizeof why) ==
-                     ST_PARSE_SIMD);
+  EXPECT(t,
+         j && st_expected_from_json(j, &e, why, sizeof why) == ST_PARSE_SIMD);
   json_decref(j);
 }
 
@@ -185,8 +186,7 @@ static void st_test_exact(st_check *t) {
   EXPECT(t, !st_exp_matches("f32", "0", st_f32v(0x80000000u)));
   EXPECT(t, st_exp_matches("f32", "2141192192", st_f32v(0x7fa00000u)));
   EXPECT(t, !st_exp_matches("f32", "2141192192", st_f32v(0x7fc00000u)));
-  EXPECT(t, !st_exp_matches("f64", "0",
-                            st_f64v(UINT64_C(0x8000000000000000))));
+  EXPECT(t, !st_exp_matches("f64", "0", st_f64v(UINT64_C(0x8000000000000000))));
   /* Types must agree, even with equal bits. */
   EXPECT(t, !st_exp_matches("i32", "0", clave_i64(0)));
   EXPECT(t, !st_exp_matches("f32", "0", clave_i32(0)));
@@ -197,22 +197,20 @@ static void st_test_exact(st_check *t) {
   /* References. */
   void *some_func = (void *)(uintptr_t)0x1000; /* compared, never used */
   EXPECT(t, st_exp_matches("funcref", "null", st_refv(CLAVE_FUNCREF, NULL)));
-  EXPECT(t, !st_exp_matches("funcref", "null",
-                            st_refv(CLAVE_FUNCREF, some_func)));
+  EXPECT(t,
+         !st_exp_matches("funcref", "null", st_refv(CLAVE_FUNCREF, some_func)));
   EXPECT(t, st_exp_matches("funcref", "0", st_refv(CLAVE_FUNCREF, some_func)));
   EXPECT(t, !st_exp_matches("funcref", "0", st_refv(CLAVE_FUNCREF, NULL)));
   EXPECT(t, st_exp_matches("externref", "1",
                            st_refv(CLAVE_EXTERNREF, st_extern_ref(1))));
   EXPECT(t, !st_exp_matches("externref", "1",
                             st_refv(CLAVE_EXTERNREF, st_extern_ref(2))));
-  EXPECT(t, !st_exp_matches("externref", "1",
-                            st_refv(CLAVE_EXTERNREF, NULL)));
+  EXPECT(t, !st_exp_matches("externref", "1", st_refv(CLAVE_EXTERNREF, NULL)));
   EXPECT(t, !st_exp_matches("externref", "null",
                             st_refv(CLAVE_EXTERNREF, st_extern_ref(0))));
   EXPECT(t, st_exp_matches("externref", NULL,
                            st_refv(CLAVE_EXTERNREF, st_extern_ref(7))));
-  EXPECT(t, !st_exp_matches("externref", "null",
-                            st_refv(CLAVE_FUNCREF, NULL)));
+  EXPECT(t, !st_exp_matches("externref", "null", st_refv(CLAVE_FUNCREF, NULL)));
 }
 
 static void st_test_format(st_check *t) {
@@ -377,10 +375,12 @@ static void st_test_lists(st_check *t) {
     rc = st_ratchet_check(path, files, 2, st_capture_open(&cap));
     const char *msg = st_capture_close(&cap);
     EXPECT(t, rc == 1);
-    EXPECT(t, strstr(msg, "ratchet: align: 10 passed, more than the 9 "
-                          "recorded") != NULL);
-    EXPECT(t, strstr(msg, "ratchet: i32: 7 passed, fewer than the 8 "
-                          "recorded in ") != NULL);
+    EXPECT(t, strstr(msg,
+                     "ratchet: align: 10 passed, more than the 9 "
+                     "recorded") != NULL);
+    EXPECT(t, strstr(msg,
+                     "ratchet: i32: 7 passed, fewer than the 8 "
+                     "recorded in ") != NULL);
     unlink(path);
   }
   if (st_temp_file("align 10\ni32 7\nbr 3\n", path, sizeof path)) {

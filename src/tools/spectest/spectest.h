@@ -84,10 +84,10 @@ void st_counts_add(st_counts *to, const st_counts *c);
 /* ---- values ------------------------------------------------------------ */
 
 typedef enum st_match {
-  ST_MATCH_EXACT = 0,     /* same type and same bits */
-  ST_MATCH_NAN_CANONICAL, /* any canonical NaN (either sign) */
+  ST_MATCH_EXACT = 0,      /* same type and same bits */
+  ST_MATCH_NAN_CANONICAL,  /* any canonical NaN (either sign) */
   ST_MATCH_NAN_ARITHMETIC, /* any NaN with the quiet bit set */
-  ST_MATCH_NONNULL        /* any non-null reference of the type */
+  ST_MATCH_NONNULL         /* any non-null reference of the type */
 } st_match;
 
 typedef struct st_expected {
@@ -97,8 +97,8 @@ typedef struct st_expected {
 
 typedef enum st_parse_result {
   ST_PARSE_OK = 0,
-  ST_PARSE_BAD,  /* malformed value; the message says why */
-  ST_PARSE_SIMD  /* a v128 value: the command is skipped */
+  ST_PARSE_BAD, /* malformed value; the message says why */
+  ST_PARSE_SIMD /* a v128 value: the command is skipped */
 } st_parse_result;
 
 /* "i32" -> CLAVE_I32 ...; false if the name is unknown. */
@@ -111,8 +111,7 @@ void *st_extern_ref(uint64_t n);
 /* An argument value from its type name and wast2json text ("42", "null").
  * text may be NULL (no "value" field).  why gets a message on failure. */
 st_parse_result st_value_from_text(const char *type, const char *text,
-                                   clave_value *out, char *why,
-                                   size_t whylen);
+                                   clave_value *out, char *why, size_t whylen);
 /* An expected result, which may also be a NaN class ("nan:canonical",
  * "nan:arithmetic") or a reference that is any non-null one. */
 st_parse_result st_expected_from_text(const char *type, const char *text,

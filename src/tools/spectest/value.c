@@ -28,9 +28,12 @@ static const struct {
   const char *name;
   clave_valtype type;
 } st_valtypes[] = {
-    {"i32", CLAVE_I32},         {"i64", CLAVE_I64},
-    {"f32", CLAVE_F32},         {"f64", CLAVE_F64},
-    {"v128", CLAVE_V128},       {"funcref", CLAVE_FUNCREF},
+    {"i32", CLAVE_I32},
+    {"i64", CLAVE_I64},
+    {"f32", CLAVE_F32},
+    {"f64", CLAVE_F64},
+    {"v128", CLAVE_V128},
+    {"funcref", CLAVE_FUNCREF},
     {"externref", CLAVE_EXTERNREF},
 };
 
@@ -52,7 +55,9 @@ const char *st_valtype_name(clave_valtype type) {
   return "?";
 }
 
-void *st_extern_ref(uint64_t n) { return (void *)(uintptr_t)(n + 1); }
+void *st_extern_ref(uint64_t n) {
+  return (void *)(uintptr_t)(n + 1);
+}
 
 static void st_why(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -76,8 +81,7 @@ static bool st_parse_unsigned(const char *text, uint64_t max, uint64_t *out) {
 }
 
 st_parse_result st_value_from_text(const char *type, const char *text,
-                                   clave_value *out, char *why,
-                                   size_t whylen) {
+                                   clave_value *out, char *why, size_t whylen) {
   clave_valtype t;
   if (!st_valtype_parse(type, &t)) {
     st_why(why, whylen, "unknown value type \"%s\"", type ? type : "(none)");
@@ -210,12 +214,16 @@ bool st_value_matches(const st_expected *e, const clave_value *got) {
   if (got->type != e->value.type) return false;
   switch (e->match) {
     case ST_MATCH_NAN_CANONICAL:
-      if (got->type == CLAVE_F32) return st_f32_is_canonical_nan(got->of.f32_bits);
-      if (got->type == CLAVE_F64) return st_f64_is_canonical_nan(got->of.f64_bits);
+      if (got->type == CLAVE_F32)
+        return st_f32_is_canonical_nan(got->of.f32_bits);
+      if (got->type == CLAVE_F64)
+        return st_f64_is_canonical_nan(got->of.f64_bits);
       return false;
     case ST_MATCH_NAN_ARITHMETIC:
-      if (got->type == CLAVE_F32) return st_f32_is_arithmetic_nan(got->of.f32_bits);
-      if (got->type == CLAVE_F64) return st_f64_is_arithmetic_nan(got->of.f64_bits);
+      if (got->type == CLAVE_F32)
+        return st_f32_is_arithmetic_nan(got->of.f32_bits);
+      if (got->type == CLAVE_F64)
+        return st_f64_is_arithmetic_nan(got->of.f64_bits);
       return false;
     case ST_MATCH_NONNULL:
       if (got->type == CLAVE_FUNCREF) return got->of.funcref != NULL;
