@@ -99,7 +99,7 @@ static inline uint64_t sat_u64(double x) {
 /* The current checkpoint found the budget spent: check the interrupt flag
  * and the clock, then grant the next chunk (one unit of it for this
  * checkpoint).  Returns the trap to raise, or CLAVE_TRAP_NONE. */
-static clave_trap_kind budget_refill(cl_exec *ex, int64_t *budget) {
+clave_trap_kind cl_budget_refill(cl_exec *ex, int64_t *budget) {
   *budget = 0;
   if (atomic_load_explicit(&ex->interrupt, memory_order_relaxed))
     return CLAVE_TRAP_DEADLINE;
@@ -119,6 +119,23 @@ static clave_trap_kind budget_refill(cl_exec *ex, int64_t *budget) {
 static inline void budget_return(cl_exec *ex, int64_t *budget) {
   if (ex->fuel_left >= 0 && *budget > 0) ex->fuel_left += *budget;
   *budget = 0;
+}
+
+void cl_budget_return(cl_exec *ex, int64_t *budget) {
+  budget_return(ex, budget);
+}
+
+/* Call a function that the interpreter does not run itself (a host
+ * function or AOT code) with its arguments in slots[0..]. */
+static clave_status call_host(cl_exec *ex, clave_instance *caller_inst,
+                              clave_func *f, cl_slot *slots);
+static inline clave_status call_other(cl_exec *ex, clave_instance *inst,
+                                      clave_func *f, cl_slot *slots) {
+  if (f->native) {
+    ex->trap = CLAVE_TRAP_NONE;
+    return f->native(ex, f->inst, slots);
+  }
+  return call_host(ex, inst, f, slots);
 }
 
 /* ---- host calls ---- */
@@ -273,7 +290,7 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
 #define CHECKPOINT()                                   \
   do {                                                 \
     if (CL_UNLIKELY(--budget < 0)) {                   \
-      trap = budget_refill(ex, &budget);               \
+      trap = cl_budget_refill(ex, &budget);            \
       if (trap != CLAVE_TRAP_NONE) goto do_trap;       \
     }                                                  \
   } while (0)
@@ -343,14 +360,14 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
   }
   CASE(CALL) {
     clave_func *f = inst->funcs[I(2)];
-    if (f->host) {
+    if (!f->code) {
       cl_slot *args = fp + pc[4];
       budget_return(ex, &budget);
       ex->sp = args + 2 * (f->sig.nparams > f->sig.nresults
                                ? f->sig.nparams
                                : f->sig.nresults);
       ex->fp_top = fr;
-      if (call_host(ex, inst, f, args) != CLAVE_OK) {
+      if (call_other(ex, inst, f, args) != CLAVE_OK) {
         trap = ex->trap;
         goto do_trap_msg;
       }
@@ -384,14 +401,14 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
     }
     if (CL_UNLIKELY(!cl_sig_matches(&f->sig, &inst->m->types[I(2)])))
       TRAP(CLAVE_TRAP_INDIRECT_TYPE);
-    if (f->host) {
+    if (!f->code) {
       cl_slot *args = fp + pc[6];
       budget_return(ex, &budget);
       ex->sp = args + 2 * (f->sig.nparams > f->sig.nresults
                                ? f->sig.nparams
                                : f->sig.nresults);
       ex->fp_top = fr;
-      if (call_host(ex, inst, f, args) != CLAVE_OK) {
+      if (call_other(ex, inst, f, args) != CLAVE_OK) {
         trap = ex->trap;
         goto do_trap_msg;
       }
@@ -1005,7 +1022,12 @@ clave_status cl_interp_call(clave_instance *unused, clave_func *f,
   const cl_code *code = f->code;
   cl_slot *fp = ex->sp;
   clave_status st;
-  if (fp + code->frame_slots > ex->stack_end) {
+  if (f->native) {
+    ex->depth++;
+    ex->trap = CLAVE_TRAP_NONE;
+    st = f->native(ex, inst, io);
+    ex->depth--;
+  } else if (fp + code->frame_slots > ex->stack_end) {
     ex->trap = CLAVE_TRAP_CALL_STACK;
     snprintf(ex->trap_msg, sizeof ex->trap_msg, "%s",
              clave_trap_message(CLAVE_TRAP_CALL_STACK));

@@ -457,7 +457,9 @@ static clave_memory *memory_new(uint32_t min, bool has_max, uint32_t max,
     free(m);
     return NULL;
   }
-  m->reserved = eff * PAGE_SIZE_WASM;
+  /* reserve the guard region too: native code may then address any
+   * u32 + u32 offset and fault instead of checking */
+  m->reserved = CL_MEMORY_RESERVE;
   if (m->reserved) {
     void *p = mmap(NULL, m->reserved, PROT_NONE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -91,11 +91,19 @@ typedef struct cl_sig {
   uint8_t *types; /* params then results */
 } cl_sig;
 
+/* A function compiled to native code (the AOT tier).  It runs under the
+ * caller's exec (stacks, budget) with its arguments in io[] in slot layout
+ * and writes its results there; on a trap it sets ex->trap/trap_msg and
+ * returns CLAVE_ETRAP. */
+typedef clave_status (*cl_native_fn)(cl_exec *ex, clave_instance *inst,
+                                     cl_slot *io);
+
 struct clave_func {
   cl_object obj;
   cl_sig sig;
   clave_instance *inst;      /* wasm functions: the defining instance */
-  const cl_code *code;       /* wasm functions: translated body */
+  const cl_code *code;       /* interpreted wasm functions: translated body */
+  cl_native_fn native;       /* AOT-compiled wasm functions (code NULL) */
   clave_host_fn host;        /* host functions */
   void *user;
   void (*user_free)(void *);
@@ -219,7 +227,20 @@ static inline void cl_table_pin(clave_table *t, void *ref) {
 }
 uint64_t cl_now_ns(void);
 
+/* Guard region: every linear memory reserves this much address space, so
+ * that base + any u32 address + any u32 offset stays inside the
+ * reservation (native code can rely on faults instead of checks). */
+#define CL_MEMORY_RESERVE ((8ull << 30) + 65536ull)
+
 /* ---- interp.c ---- */
+
+/* The slow path of the fuel/deadline counter: the current checkpoint
+ * found the budget spent.  Checks the interrupt flag and the clock, grants
+ * the next chunk (one unit of it for this checkpoint) into *budget and
+ * returns the trap to raise, or CLAVE_TRAP_NONE.  cl_budget_return gives
+ * an unspent grant back.  Shared by the interpreter and native code. */
+clave_trap_kind cl_budget_refill(cl_exec *ex, int64_t *budget);
+void cl_budget_return(cl_exec *ex, int64_t *budget);
 
 /* Handler table: word to store for each internal op (see interp_ops.h). */
 const int32_t *cl_interp_handlers(void);
