@@ -693,15 +693,28 @@ static clave_status cc_instnorm_lower(cc_ctx *c, cc_node *n) {
   return cc_emit_call(c, n, "instance_norm_f32", p, 4, t, 4);
 }
 
+static clave_status cc_layernorm_infer(cc_ctx *c, cc_node *n) {
+  cc_value *x = cc_in(c, n, 0);
+  if (!x)
+    return cc_node_fail(c->g, n, c->err, CLAVE_EINVALID, "needs an input");
+  int axis;
+  clave_status st = cc_axis(c, n, cc_attr_int(n, "axis", -1), x->rank, &axis);
+  if (st)
+    return st;
+  cc_set_out(c, n, 0, x->dtype, x->rank, x->dims);
+  int64_t d[CC_MAX_RANK];
+  for (int i = 0; i < x->rank; i++)
+    d[i] = i < axis ? x->dims[i] : 1;
+  cc_set_out(c, n, 1, CK_FLOAT, x->rank, d);
+  cc_set_out(c, n, 2, CK_FLOAT, x->rank, d);
+  return CLAVE_OK;
+}
+
 static clave_status cc_layernorm_lower(cc_ctx *c, cc_node *n) {
   cc_value *x = cc_in(c, n, 0), *s = cc_in(c, n, 1), *b = cc_in(c, n, 2);
   if (x->dtype != CK_FLOAT || !s)
     return cc_node_fail(c->g, n, c->err, CLAVE_EUNSUPPORTED,
                         "input of type %s is not supported", cc_dtype_name(x->dtype));
-  for (int k = 1; k < n->nout; k++)
-    if (n->out[k] >= 0)
-      return cc_node_fail(c->g, n, c->err, CLAVE_EUNSUPPORTED,
-                          "the Mean and InvStdDev outputs are not supported");
   int axis;
   clave_status st = cc_axis(c, n, cc_attr_int(n, "axis", -1), x->rank, &axis);
   if (st)
@@ -712,6 +725,11 @@ static clave_status cc_layernorm_lower(cc_ctx *c, cc_node *n) {
                         "broadcast scale or bias is not supported");
   int64_t p[3] = {cc_numel(x) / (L ? L : 1), L,
                   ck_fbits(cc_attr_float(n, "epsilon", 1e-5))};
+  int mo = n->nout > 1 ? n->out[1] : -1, io = n->nout > 2 ? n->out[2] : -1;
+  if (mo >= 0 || io >= 0) {
+    int t6[6] = {n->in[0], n->in[1], b ? n->in[2] : -1, n->out[0], mo, io};
+    return cc_emit_call(c, n, "layer_norm_stats_f32", p, 3, t6, 6);
+  }
   int t[4] = {n->in[0], n->in[1], b ? n->in[2] : -1, n->out[0]};
   return cc_emit_call(c, n, "layer_norm_f32", p, 3, t, 4);
 }
@@ -755,6 +773,56 @@ static clave_status cc_softmax_lower(cc_ctx *c, cc_node *n) {
   return cc_emit_call(c, n, name, p, 3, t, 2);
 }
 
+/* ---- NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss ------------------- */
+
+static clave_status cc_nll_infer(cc_ctx *c, cc_node *n) {
+  cc_value *x = cc_in(c, n, 0), *tg = cc_in(c, n, 1);
+  if (!x || !tg)
+    return cc_node_fail(c->g, n, c->err, CLAVE_EINVALID, "needs input and target");
+  if (x->rank < 2 || tg->rank != x->rank - 1)
+    return cc_node_fail(c->g, n, c->err, CLAVE_EINVALID,
+                        "input must be [N, C, ...] and target [N, ...]");
+  const char *red = cc_attr_str(n, "reduction", "mean");
+  if (strcmp(red, "none") == 0)
+    cc_set_out(c, n, 0, x->dtype, tg->rank, tg->dims);
+  else
+    cc_set_out(c, n, 0, x->dtype, 0, NULL);
+  cc_set_out(c, n, 1, x->dtype, x->rank, x->dims); /* log_prob */
+  return CLAVE_OK;
+}
+
+static clave_status cc_nll_lower(cc_ctx *c, cc_node *n) {
+  cc_value *x = cc_in(c, n, 0), *tg = cc_in(c, n, 1), *w = cc_in(c, n, 2);
+  const char *red = cc_attr_str(n, "reduction", "mean");
+  int r = strcmp(red, "none") == 0 ? 0 : strcmp(red, "sum") == 0 ? 1
+          : strcmp(red, "mean") == 0 ? 2 : -1;
+  if (r < 0)
+    return cc_node_fail(c->g, n, c->err, CLAVE_EINVALID, "unknown reduction '%s'", red);
+  if ((x->dtype != CK_FLOAT && x->dtype != CK_DOUBLE) ||
+      (tg->dtype != CK_INT64 && tg->dtype != CK_INT32))
+    return cc_node_fail(c->g, n, c->err, CLAVE_EUNSUPPORTED,
+                        "data types %s and %s are not supported",
+                        cc_dtype_name(x->dtype), cc_dtype_name(tg->dtype));
+  int64_t N = x->dims[0], C = x->dims[1], D = cc_inner(x, 2);
+  int src = n->in[0];
+  clave_status st;
+  if (strcmp(n->op, "SoftmaxCrossEntropyLoss") == 0) {
+    src = n->nout > 1 && n->out[1] >= 0 ? n->out[1] : cc_temp(c, x->dtype, x->rank, x->dims);
+    int64_t sp[3] = {N, C, D};
+    int ts[2] = {n->in[0], src};
+    if ((st = cc_emit_call(c, n, x->dtype == CK_FLOAT ? "logsoftmax_f32" : "logsoftmax_f64",
+                           sp, 3, ts, 2)))
+      return st;
+  }
+  const cc_attr *ig = cc_attr_get(n, "ignore_index");
+  int64_t p[6] = {N, C, D, r, ig ? ig->i : 0, ig != NULL};
+  char name[40];
+  snprintf(name, sizeof name, "nll_loss_%s_%s", cc_dtype_sfx(x->dtype),
+           cc_dtype_sfx(tg->dtype));
+  int t[4] = {src, n->in[1], w ? n->in[2] : -1, n->out[0]};
+  return cc_emit_call(c, n, name, p, 6, t, 4);
+}
+
 const cc_op cc_ops_nn[] = {
     {"Conv", 1, cc_conv_infer, cc_conv_lower, false},
     {"ConvTranspose", 1, cc_convt_infer, cc_convt_lower, false},
@@ -769,7 +837,9 @@ const cc_op cc_ops_nn[] = {
     {"GlobalLpPool", 2, cc_pool_infer, cc_pool_lower, false},
     {"BatchNormalization", 1, cc_batchnorm_infer, cc_batchnorm_lower, false},
     {"InstanceNormalization", 1, cc_same_infer, cc_instnorm_lower, false},
-    {"LayerNormalization", 17, cc_same_infer, cc_layernorm_lower, false},
+    {"LayerNormalization", 17, cc_layernorm_infer, cc_layernorm_lower, false},
+    {"NegativeLogLikelihoodLoss", 12, cc_nll_infer, cc_nll_lower, false},
+    {"SoftmaxCrossEntropyLoss", 12, cc_nll_infer, cc_nll_lower, false},
     {"LRN", 1, cc_same_infer, cc_lrn_lower, false},
     {"Softmax", 1, cc_same_infer, cc_softmax_lower, false},
     {"LogSoftmax", 1, cc_same_infer, cc_softmax_lower, false},

@@ -1063,9 +1063,14 @@ static clave_status cc_range_infer(cc_ctx *c, cc_node *n) {
   if ((st = cc_need(c, n, 3)))
     return st;
   cc_value *s = cc_in(c, n, 0), *l = cc_in(c, n, 1), *d = cc_in(c, n, 2);
-  if (!s->data || !l->data || !d->data)
-    return cc_node_fail(c->g, n, c->err, CLAVE_EUNSUPPORTED,
-                        "start, limit and delta must be constants");
+  for (int k = 0; k < 3; k++) {
+    cc_value *v = cc_in(c, n, k);
+    if (!v->data)
+      return cc_node_fail(c->g, n, c->err, CLAVE_EUNSUPPORTED,
+                          "input '%s' decides a shape but is not a constant "
+                          "(bind it with --const %s=FILE.pb)",
+                          v->name, v->name);
+  }
   int dt = s->dtype;
   double vs, vl, vd;
   int64_t tmp[1];
@@ -1142,7 +1147,37 @@ static clave_status cc_eyelike_infer(cc_ctx *c, cc_node *n) {
   return CLAVE_OK;
 }
 
+/* ---- Trilu -------------------------------------------------------------------- */
+
+static clave_status cc_trilu_infer(cc_ctx *c, cc_node *n) {
+  clave_status st;
+  if ((st = cc_need(c, n, 1)))
+    return st;
+  cc_value *x = cc_in(c, n, 0);
+  if (x->rank < 2)
+    return cc_node_fail(c->g, n, c->err, CLAVE_EINVALID, "input rank must be 2 or more");
+  cc_set_out(c, n, 0, x->dtype, x->rank, x->dims);
+  return CLAVE_OK;
+}
+
+static clave_status cc_trilu_lower(cc_ctx *c, cc_node *n) {
+  cc_value *x = cc_in(c, n, 0);
+  int64_t k = 0;
+  int cnt;
+  clave_status st;
+  if (n->nin > 1 && n->in[1] >= 0 && (st = cc_const_ints(c, n, 1, &k, 1, &cnt)))
+    return st;
+  int64_t R = x->dims[x->rank - 2], C = x->dims[x->rank - 1];
+  int64_t p[5] = {cc_prod_dims(x->dims, 0, x->rank - 2), R, C, k,
+                  cc_attr_int(n, "upper", 1)};
+  char name[16];
+  snprintf(name, sizeof name, "trilu_%s", cc_size_sfx(x->dtype));
+  int t[2] = {n->in[0], n->out[0]};
+  return cc_emit_call(c, n, name, p, 5, t, 2);
+}
+
 const cc_op cc_ops_shape[] = {
+    {"Trilu", 14, cc_trilu_infer, cc_trilu_lower, false},
     {"Reshape", 1, cc_reshape_infer, cc_alias_lower, false},
     {"Flatten", 1, cc_flatten_infer, cc_alias_lower, false},
     {"Squeeze", 1, cc_squeeze_infer, cc_alias_lower, false},

@@ -276,3 +276,87 @@ CK_FN(lrn_f32) {
       }
   return NULL;
 }
+
+/* nll_loss: p = {N, C, D, reduction (0 none, 1 sum, 2 mean), ignore_index,
+ * has_ignore}; t = {logprob [N, C, D], target [N, D] (int64), weight [C]
+ * or NULL, loss}.  A target outside [0, C) that is not ignored is an
+ * error. */
+#define CK_NLL(name, T, I)                                                   \
+  CK_FN(name) {                                                              \
+    const T *x = t[0], *w = t[2];                                            \
+    const I *tg = t[1];                                                      \
+    T *y = t[3];                                                             \
+    int64_t N = p[0], C = p[1], D = p[2], red = p[3], ign = p[4], hi = p[5]; \
+    double sum = 0, wsum = 0;                                                \
+    for (int64_t n = 0; n < N; n++)                                          \
+      for (int64_t d = 0; d < D; d++) {                                      \
+        int64_t c = (int64_t)tg[n * D + d];                                  \
+        double l = 0, wt = 0;                                                \
+        if (!(hi && c == ign)) {                                             \
+          if (c < 0 || c >= C)                                               \
+            return "NegativeLogLikelihoodLoss: target out of range";         \
+          wt = w ? (double)w[c] : 1.0;                                       \
+          l = -(double)x[(n * C + c) * D + d] * wt;                          \
+        }                                                                    \
+        if (red == 0)                                                        \
+          y[n * D + d] = (T)l;                                               \
+        sum += l;                                                            \
+        wsum += wt;                                                          \
+      }                                                                      \
+    if (red == 1)                                                            \
+      y[0] = (T)sum;                                                         \
+    else if (red == 2)                                                       \
+      y[0] = (T)(wsum != 0 ? sum / wsum : 0);                                \
+    return NULL;                                                             \
+  }
+CK_NLL(nll_loss_f32_i64, float, int64_t)
+CK_NLL(nll_loss_f64_i64, double, int64_t)
+CK_NLL(nll_loss_f32_i32, float, int32_t)
+CK_NLL(nll_loss_f64_i32, double, int32_t)
+
+/* layer_norm_stats: as layer_norm, also writing mean and 1/std per row:
+ * t = {x, scale, bias or NULL, y, mean or NULL, invstd or NULL} */
+CK_FN(layer_norm_stats_f32) {
+  const float *x = t[0], *sc = t[1], *b = t[2];
+  float *y = t[3], *mo = t[4], *io = t[5];
+  int64_t outer = p[0], L = p[1];
+  double eps = ck_pf(p[2]);
+  for (int64_t o = 0; o < outer; o++) {
+    const float *xr = x + o * L;
+    double m = 0, v = 0;
+    for (int64_t l = 0; l < L; l++)
+      m += xr[l];
+    m = L ? m / (double)L : 0;
+    for (int64_t l = 0; l < L; l++)
+      v += (xr[l] - m) * (xr[l] - m);
+    v = L ? v / (double)L : 0;
+    double r = 1.0 / sqrt(v + eps);
+    for (int64_t l = 0; l < L; l++)
+      y[o * L + l] = (float)((xr[l] - m) * r * sc[l] + (b ? b[l] : 0));
+    if (mo)
+      mo[o] = (float)m;
+    if (io)
+      io[o] = (float)r;
+  }
+  return NULL;
+}
+
+/* trilu: p = {batch, rows, cols, k, upper}; t = {x, y} */
+#define CK_TRILU(name, T)                                                    \
+  CK_FN(name) {                                                              \
+    const T *x = t[0];                                                       \
+    T *y = t[1];                                                             \
+    int64_t B = p[0], R = p[1], C = p[2], k = p[3], up = p[4];               \
+    for (int64_t b = 0; b < B; b++)                                          \
+      for (int64_t i = 0; i < R; i++)                                        \
+        for (int64_t j = 0; j < C; j++) {                                    \
+          int64_t at = (b * R + i) * C + j;                                  \
+          int keep = up ? (j - i >= k) : (j - i <= k);                       \
+          y[at] = keep ? x[at] : (T)0;                                       \
+        }                                                                    \
+    return NULL;                                                             \
+  }
+CK_TRILU(trilu_e1, uint8_t)
+CK_TRILU(trilu_e2, uint16_t)
+CK_TRILU(trilu_e4, uint32_t)
+CK_TRILU(trilu_e8, uint64_t)
