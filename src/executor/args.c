@@ -124,9 +124,9 @@ clave_status cx_args_place(clave_instance *inst, const cx_args *args,
   clave_memory *mem = clave_instance_memory(inst);
   if (!mem) {
     cx_error(err, CLAVE_EARG,
-             "arguments: the payload has no linear memory to receive %zu "
-             "arguments",
-             args->count / 2);
+             "arguments: the payload has no linear memory to receive them "
+             "(%zu argument%s, %zu bytes)",
+             args->count / 2, args->count == 2 ? "" : "s", total);
     return CLAVE_EARG;
   }
   uint64_t base;
@@ -146,9 +146,9 @@ clave_status cx_args_place(clave_instance *inst, const cx_args *args,
     int64_t old = clave_memory_grow(mem, pages);
     if (old < 0) {
       cx_error(err, CLAVE_ELIMIT,
-               "arguments: cannot grow linear memory by %u pages for %zu "
+               "arguments: cannot grow linear memory by %u page%s for %zu "
                "bytes of arguments",
-               pages, total);
+               pages, pages == 1 ? "" : "s", total);
       return CLAVE_ELIMIT;
     }
     base = (uint64_t)old * CX_PAGE;

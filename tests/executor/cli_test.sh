@@ -145,7 +145,12 @@ check "run: a trap exits 134" 134 "before the trap$nl" \
   "trap: integer divide by zero$nl" -- \
   "$CLAVE" wasm run "$P/payload_command.wasm" trap
 check "run: fuel" 134 "" "trap: fuel exhausted$nl" -- \
-  "$CLAVE" wasm run --fuel 1000 "$P/payload_command.wasm" args
+  "$CLAVE" wasm run --fuel 1000 "$P/payload_command.wasm" loop
+check "run: timeout" 134 "" "trap: deadline passed$nl" -- \
+  "$CLAVE" wasm run --timeout 0.1 "$P/payload_command.wasm" loop
+check "run: bad --timeout" 1 "" \
+  "error: --timeout: 'soon' is not a positive number of seconds${nl}Try 'clave help wasm'.$nl" -- \
+  "$CLAVE" wasm run --timeout soon "$P/payload_command.wasm" loop
 check "run: no environment, empty stdin" 0 "environ=0 stdin=empty$nl" "" -- \
   "$CLAVE" wasm run "$P/payload_command.wasm" env
 check "run: stats as a command" 0 \

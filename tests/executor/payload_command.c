@@ -8,6 +8,7 @@
  *   payload_command.wasm env            print the environment size and
  *                                       whether stdin is empty
  *   payload_command.wasm files          try to open a host file
+ *   payload_command.wasm loop           spin forever (for the limits)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@ extern char **environ;
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: %s args|exit N|return N|trap|env|files\n",
+    fprintf(stderr, "usage: %s args|exit N|return N|trap|env|files|loop\n",
             argv[0]);
     return 64;
   }
@@ -51,6 +52,10 @@ int main(int argc, char **argv) {
     FILE *f = fopen("/etc/passwd", "r");
     printf("fopen: %s\n", f ? "opened" : strerror(errno));
     return f ? 1 : 0;
+  }
+  if (strcmp(what, "loop") == 0) {
+    volatile unsigned spin = 0;
+    for (;;) spin++;
   }
   fprintf(stderr, "%s: unknown request '%s'\n", argv[0], what);
   return 64;

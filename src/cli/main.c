@@ -1,0 +1,75 @@
+/*
+ * main.c - the `clave` command: a table of subcommands.
+ *
+ * Each subcommand lives in src/cli/cmd_NAME.c as
+ * `int clave_cmd_NAME(int argc, char **argv)` (argv[0] is "NAME"), answers
+ * `--help`, and returns the exit status.  Adding one is two lines here: its
+ * declaration and its row in the table.  `clave help NAME` runs
+ * `clave NAME --help`.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli_util.h"
+
+#ifndef CLAVE_VERSION
+#define CLAVE_VERSION "0.1.0"
+#endif
+
+clave_cli_fn clave_cmd_exec;
+clave_cli_fn clave_cmd_wasm;
+
+static const struct cli_command {
+  const char *name;
+  clave_cli_fn *fn;
+  const char *summary;
+} cli_commands[] = {
+    {"exec", clave_cmd_exec, "run one function of a payload locally"},
+    {"wasm", clave_cmd_wasm, "run, validate or inspect a WebAssembly module"},
+};
+
+static const size_t cli_ncommands = sizeof cli_commands / sizeof cli_commands[0];
+
+static void cli_usage(FILE *out) {
+  fprintf(out,
+          "usage: clave COMMAND [ARGS...]\n"
+          "       clave help COMMAND | clave --help | clave --version\n"
+          "\n"
+          "Clave: confidential functions, run in Clave's own WebAssembly "
+          "engine.\n\ncommands:\n");
+  for (size_t i = 0; i < cli_ncommands; i++)
+    fprintf(out, "  %-10s %s\n", cli_commands[i].name, cli_commands[i].summary);
+}
+
+static const struct cli_command *cli_find(const char *name) {
+  for (size_t i = 0; i < cli_ncommands; i++)
+    if (strcmp(cli_commands[i].name, name) == 0) return &cli_commands[i];
+  return NULL;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    cli_usage(stderr);
+    return 1;
+  }
+  const char *name = argv[1];
+  if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
+      (strcmp(name, "help") == 0 && argc == 2)) {
+    cli_usage(stdout);
+    return 0;
+  }
+  if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+    printf("clave %s\n", CLAVE_VERSION);
+    return 0;
+  }
+  if (strcmp(name, "help") == 0) {
+    const struct cli_command *c = cli_find(argv[2]);
+    if (!c) return cli_error("unknown command '%s' (see 'clave --help')", argv[2]);
+    char help[] = "--help";
+    char *sub_argv[] = {argv[2], help, NULL};
+    return c->fn(2, sub_argv);
+  }
+  const struct cli_command *c = cli_find(name);
+  if (!c) return cli_error("unknown command '%s' (see 'clave --help')", name);
+  return c->fn(argc - 1, argv + 1);
+}
