@@ -44,6 +44,9 @@ fails() {
 }
 
 "$WAT2WASM" "$HERE/payloads/echo.wat" -o "$WORK/echo.wasm"
+for c in serve login user function file task audit encrypt decrypt; do
+  check "$c --help" "$("$CLAVE" "$c" --help | head -1 | cut -c1-13)" "usage: clave "
+done
 
 CLAVE_ADMIN_PASSWORD=Admin-pass-123 "$CLAVE" serve --data "$WORK/data" \
   --listen 127.0.0.1:0 --quiet >"$WORK/serve.out" 2>"$WORK/serve.err" &
@@ -58,15 +61,15 @@ FP=$(awk '/fingerprint/ {print $5}' "$WORK/serve.out")
 check "fingerprint printed" "${#FP}" 95
 
 fails "login needs the fingerprint" \
-  "clave login: give the server's certificate fingerprint (as clave serve prints it) or a CA file" \
+  "error: login: give the server's certificate fingerprint (as clave serve prints it) or a CA file" \
   env CLAVE_PASSWORD=x "$CLAVE" login admin
 fails "wrong fingerprint" \
-  "clave login: server certificate fingerprint mismatch (got $(echo "$FP" | tr -d : | tr A-F a-f))" \
+  "error: login: server certificate fingerprint mismatch (got $(echo "$FP" | tr -d : | tr A-F a-f))" \
   env CLAVE_PASSWORD=x "$CLAVE" login admin --fingerprint "00:11"
-fails "wrong password" "clave login: wrong user id or password (HTTP 401)" \
+fails "wrong password" "error: login: wrong user id or password (HTTP 401)" \
   env CLAVE_PASSWORD=wrong-pass-1 "$CLAVE" login admin --fingerprint "$FP"
 export CLAVE_FINGERPRINT=$FP
-fails "not logged in" "clave user me: not logged in (run clave login first)" \
+fails "not logged in" "error: user me: not logged in (run clave login first)" \
   "$CLAVE" user me
 
 CLAVE_PASSWORD=Admin-pass-123 "$CLAVE" login admin --profile admin 2>/dev/null
@@ -82,7 +85,7 @@ CLAVE_PASSWORD=Data-owner-1 "$CLAVE" login alice --profile alice 2>/dev/null
 CLAVE_PASSWORD=Other-user-1 "$CLAVE" login eve --profile eve 2>/dev/null
 check "user me" "$("$CLAVE" user me --profile alice | tr -d ' \n')" \
   '{"attribute":"","id":"alice","role":"DataOwner"}'
-fails "role" "clave user register: role DataOwner may not register users (HTTP 403)" \
+fails "role" "error: user register: role DataOwner may not register users (HTTP 403)" \
   env CLAVE_NEW_PASSWORD=Passw0rd-x1 "$CLAVE" user register x1 --profile alice
 
 FN=$("$CLAVE" function register --profile modelco --name echo \
@@ -106,11 +109,11 @@ TASK=$("$CLAVE" task create --profile alice --function "$FN" --arg n=7 \
 check "assign" "$("$CLAVE" task assign "$TASK" --input "in=$IN" \
   --output "out=$OUT" --profile alice)" DataAssigned
 fails "non-participant" \
-  "clave task approve: you are not a participant of task $TASK (HTTP 403)" \
+  "error: task approve: you are not a participant of task $TASK (HTTP 403)" \
   "$CLAVE" task approve "$TASK" --profile eve
 check "approve 1" "$("$CLAVE" task approve "$TASK" --profile alice)" DataAssigned
 fails "invoke early" \
-  "clave task invoke: task $TASK is DataAssigned: every participant must approve first (waiting for: modelco) (HTTP 409)" \
+  "error: task invoke: task $TASK is DataAssigned: every participant must approve first (waiting for: modelco) (HTTP 409)" \
   "$CLAVE" task invoke "$TASK" --profile alice
 check "approve 2" "$("$CLAVE" task approve "$TASK" --profile modelco)" Approved
 check "invoke" "$("$CLAVE" task invoke "$TASK" --profile alice)" Staged
@@ -119,10 +122,10 @@ check "result" "$("$CLAVE" task result "$TASK" --profile alice)" 2018
   --profile alice
 check "output decrypted" "$(cat "$WORK/out.plain")" "secret image bytes"
 fails "output of another" \
-  "clave file download: file $OUT belongs to other users (HTTP 403)" \
+  "error: file download: file $OUT belongs to other users (HTTP 403)" \
   "$CLAVE" file download "$OUT" "$WORK/x" --profile modelco
 fails "decrypt with the wrong key" \
-  "clave decrypt: $WORK/in.enc: authentication tag mismatch" \
+  "error: decrypt: $WORK/in.enc: authentication tag mismatch" \
   "$CLAVE" decrypt "$WORK/in.enc" "$WORK/x" --key-file "$WORK/out.key"
 
 # a ciphertext changed after encryption (tag kept) fails its task
@@ -139,13 +142,13 @@ T2=$("$CLAVE" task create --profile alice --function "$FN" \
 "$CLAVE" task approve "$T2" --profile modelco >/dev/null
 "$CLAVE" task invoke "$T2" --profile alice >/dev/null
 fails "tampered input" \
-  "clave task result: task Failed: input 'in': authentication tag mismatch" \
+  "error: task result: task Failed: input 'in': authentication tag mismatch" \
   "$CLAVE" task result "$T2" --profile alice
 
 check "audit" "$("$CLAVE" audit --profile admin --action invoke_task --limit 1 \
   | awk '{print $2, $3, $5}')" "alice invoke_task ok"
 fails "audit by a non-admin" \
-  "clave audit: only a PlatformAdmin may read the audit log (HTTP 403)" \
+  "error: audit: only a PlatformAdmin may read the audit log (HTTP 403)" \
   "$CLAVE" audit --profile alice
 
 kill -TERM "$SERVER_PID"

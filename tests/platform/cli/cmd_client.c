@@ -74,7 +74,7 @@ static int cl_parse(const char *cmd, int argc, char **argv, int first,
     const char *a = argv[i];
     if (strncmp(a, "--", 2) != 0) {
       if (o->npos == 8) {
-        fprintf(stderr, "clave %s: too many arguments\n", cmd);
+        fprintf(stderr, "error: %s: too many arguments\n", cmd);
         return -1;
       }
       o->pos[o->npos++] = a;
@@ -85,7 +85,7 @@ static int cl_parse(const char *cmd, int argc, char **argv, int first,
     const char *v = NULL;
     if (valued) {
       if (i + 1 >= argc) {
-        fprintf(stderr, "clave %s: %s needs a value\n", cmd, a);
+        fprintf(stderr, "error: %s: %s needs a value\n", cmd, a);
         return -1;
       }
       v = argv[++i];
@@ -96,7 +96,7 @@ static int cl_parse(const char *cmd, int argc, char **argv, int first,
     else if (!strcmp(a, "--cafile")) o->cafile = v;
     else if (!strcmp(a, "--insecure")) o->insecure = 1;
     else if (o->nkv == 64) {
-      fprintf(stderr, "clave %s: too many options\n", cmd);
+      fprintf(stderr, "error: %s: too many options\n", cmd);
       return -1;
     } else {
       o->keys[o->nkv] = a;
@@ -120,10 +120,26 @@ static int cl_unknown(const char *cmd, const cl_opts *o,
     int ok = 0;
     for (int k = 0; known[k]; k++) ok |= !strcmp(o->keys[i], known[k]);
     if (!ok) {
-      fprintf(stderr, "clave %s: unknown option %s\n", cmd, o->keys[i]);
+      fprintf(stderr, "error: %s: unknown option %s\n", cmd, o->keys[i]);
       return 1;
     }
   }
+  return 0;
+}
+
+static const char cl_common_help[] =
+    "common options: --server URL (https://HOST:PORT), --fingerprint FP (the\n"
+    "  certificate's, as clave serve prints it) or --cafile PEM or --insecure,\n"
+    "  --profile NAME (credentials saved by clave login; default \"default\")\n";
+
+/* --help or -h anywhere: print the command's usage on stdout. */
+static int cl_help(int argc, char **argv, const char *usage) {
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      fputs(usage, stdout);
+      fputs(cl_common_help, stdout);
+      return 1;
+    }
   return 0;
 }
 
@@ -205,13 +221,13 @@ static clave_client *cl_connect(const char *cmd, cl_opts *o, int need_token) {
   clave_error err;
   if (clave_client_new(server, fp, o->cafile, insecure || !strncmp(server, "http://", 7), &c,
                        &err)) {
-    fprintf(stderr, "clave %s: %s\n", cmd, err.message);
+    fprintf(stderr, "error: %s: %s\n", cmd, err.message);
     json_decref(creds);
     return NULL;
   }
   const char *token = json_string_value(json_object_get(prof, "token"));
   if (need_token && !token) {
-    fprintf(stderr, "clave %s: not logged in (run clave login%s%s first)\n",
+    fprintf(stderr, "error: %s: not logged in (run clave login%s%s first)\n",
             cmd, strcmp(o->profile, "default") ? " --profile " : "",
             strcmp(o->profile, "default") ? o->profile : "");
     clave_client_free(c);
@@ -237,17 +253,17 @@ static json_t *cl_call(clave_client *c, const char *cmd, const char *method,
                                       &reply, &len, &err);
   free(text);
   if (st) {
-    fprintf(stderr, "clave %s: %s\n", cmd, err.message);
+    fprintf(stderr, "error: %s: %s\n", cmd, err.message);
     return NULL;
   }
   json_t *j = json_loadb(reply, len, 0, NULL);
   if (status != 200) {
     const char *m = json_string_value(json_object_get(j, "error"));
-    fprintf(stderr, "clave %s: %s (HTTP %d)\n", cmd, m ? m : reply, status);
+    fprintf(stderr, "error: %s: %s (HTTP %d)\n", cmd, m ? m : reply, status);
     json_decref(j);
     j = NULL;
   } else if (!j) {
-    fprintf(stderr, "clave %s: the server's reply is not JSON\n", cmd);
+    fprintf(stderr, "error: %s: the server's reply is not JSON\n", cmd);
   }
   free(reply);
   return j;
@@ -278,7 +294,7 @@ static char *cl_password(const char *cmd, const cl_opts *o, const char *env,
   if (file) {
     FILE *fp = fopen(file, "r");
     if (!fp) {
-      fprintf(stderr, "clave %s: %s: %s\n", cmd, file, strerror(errno));
+      fprintf(stderr, "error: %s: %s: %s\n", cmd, file, strerror(errno));
       return NULL;
     }
     if (!fgets(buf, sizeof buf, fp)) buf[0] = 0;
@@ -297,7 +313,7 @@ static char *cl_password(const char *cmd, const cl_opts *o, const char *env,
     fprintf(stderr, "\n");
   } else {
     fprintf(stderr,
-            "clave %s: no password (--password-file FILE, %s, or a "
+            "error: %s: no password (--password-file FILE, %s, or a "
             "terminal)\n",
             cmd, env ? env : "a terminal");
     return NULL;
@@ -308,13 +324,19 @@ static char *cl_password(const char *cmd, const cl_opts *o, const char *env,
 
 /* ---- login and users --------------------------------------------------------- */
 
-int cmd_login(int argc, char **argv) {
+static const char cl_login_help[] =
+    "usage: clave login USER [--password-file F]\n"
+    "Logs in and saves the token (password from --password-file, CLAVE_PASSWORD\n"
+    "or the terminal).\n";
+
+int clave_cmd_login(int argc, char **argv) {
+  if (cl_help(argc, argv, cl_login_help)) return 0;
   cl_opts o;
   static const char *const known[] = {"--password-file", NULL};
   if (cl_parse("login", argc, argv, 1, &o) || cl_unknown("login", &o, known))
     return 2;
   if (o.npos != 1) {
-    fprintf(stderr, "usage: clave login USER [--server URL --fingerprint FP] [--password-file F] [--profile P]\n");
+    fputs(cl_login_help, stderr);
     return 2;
   }
   clave_client *c = cl_connect("login", &o, 0);
@@ -360,7 +382,14 @@ int cmd_login(int argc, char **argv) {
   return 0;
 }
 
-int cmd_user(int argc, char **argv) {
+static const char cl_user_help[] =
+    "usage: clave user register ID --role ROLE [--attribute A] [--password-file F]\n"
+    "       clave user me\n"
+    "The new user's password comes from --password-file, CLAVE_NEW_PASSWORD or\n"
+    "the terminal.\n";
+
+int clave_cmd_user(int argc, char **argv) {
+  if (cl_help(argc, argv, cl_user_help)) return 0;
   cl_opts o;
   static const char *const known[] = {"--password-file", "--role", "--attribute", NULL};
   if (cl_parse("user", argc, argv, 1, &o) || cl_unknown("user", &o, known)) return 2;
@@ -392,8 +421,7 @@ int cmd_user(int argc, char **argv) {
     clave_client_free(c);
     return rc;
   }
-  fprintf(stderr, "usage: clave user register ID --role ROLE [--attribute A] [--password-file F]\n"
-                  "       clave user me\n");
+  fputs(cl_user_help, stderr);
   return 2;
 }
 
@@ -402,7 +430,7 @@ int cmd_user(int argc, char **argv) {
 static uint8_t *cl_read_file(const char *cmd, const char *path, size_t *len) {
   FILE *fp = fopen(path, "rb");
   if (!fp) {
-    fprintf(stderr, "clave %s: %s: %s\n", cmd, path, strerror(errno));
+    fprintf(stderr, "error: %s: %s: %s\n", cmd, path, strerror(errno));
     return NULL;
   }
   size_t cap = 65536, n = 0;
@@ -421,7 +449,7 @@ static uint8_t *cl_read_file(const char *cmd, const char *path, size_t *len) {
     }
   }
   fclose(fp);
-  if (!buf) fprintf(stderr, "clave %s: %s: out of memory\n", cmd, path);
+  if (!buf) fprintf(stderr, "error: %s: %s: out of memory\n", cmd, path);
   *len = n;
   return buf;
 }
@@ -430,7 +458,7 @@ static int cl_write_file(const char *cmd, const char *path, const void *data,
                          size_t len, mode_t mode) {
   int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0 || write(fd, data, len) != (ssize_t)len) {
-    fprintf(stderr, "clave %s: %s: %s\n", cmd, path, strerror(errno));
+    fprintf(stderr, "error: %s: %s: %s\n", cmd, path, strerror(errno));
     if (fd >= 0) close(fd);
     return -1;
   }
@@ -444,7 +472,7 @@ static int cl_load_key(const char *cmd, const char *path, clave_file_crypto *fc,
   json_error_t je;
   json_t *j = json_load_file(path, 0, &je);
   if (!j) {
-    fprintf(stderr, "clave %s: %s: %s\n", cmd, path, je.text);
+    fprintf(stderr, "error: %s: %s: %s\n", cmd, path, je.text);
     return -1;
   }
   uint8_t key[64], iv[64];
@@ -458,7 +486,7 @@ static int cl_load_key(const char *cmd, const char *path, clave_file_crypto *fc,
       clave_crypto_unhex(v ? v : "", iv, sizeof iv, &il, &err) ||
       clave_file_crypto_init(fc, json_string_value(json_object_get(j, "schema")),
                              key, kl, iv, il, &err)) {
-    fprintf(stderr, "clave %s: %s: %s\n", cmd, path, err.message);
+    fprintf(stderr, "error: %s: %s: %s\n", cmd, path, err.message);
   } else {
     rc = 0;
     if (has_cmac) *has_cmac = t && !clave_crypto_unhex(t, cmac, 16, &cl, NULL) && cl == 16;
@@ -486,15 +514,20 @@ static int cl_save_key(const char *cmd, const char *path,
   return rc;
 }
 
-int cmd_encrypt(int argc, char **argv) {
+static const char cl_encrypt_help[] =
+    "usage: clave encrypt IN OUT --key-file K.json [--schema aes-gcm-128|aes-gcm-256|raw]\n"
+    "Encrypts IN into Teaclave's file format.  A fresh key is made unless K.json\n"
+    "exists; the IV is fresh every time; K.json (mode 0600) receives the key,\n"
+    "the IV and the file's tag.\n";
+
+int clave_cmd_encrypt(int argc, char **argv) {
+  if (cl_help(argc, argv, cl_encrypt_help)) return 0;
   cl_opts o;
   static const char *const known[] = {"--key-file", "--schema", NULL};
   if (cl_parse("encrypt", argc, argv, 1, &o) || cl_unknown("encrypt", &o, known)) return 2;
   const char *kf = cl_opt(&o, "--key-file");
   if (o.npos != 2 || !kf) {
-    fprintf(stderr, "usage: clave encrypt IN OUT --key-file K.json [--schema aes-gcm-128|aes-gcm-256|raw]\n"
-                    "A fresh key and IV are made (the key is kept if K.json exists)\n"
-                    "and written to K.json (mode 0600) with the file's tag.\n");
+    fputs(cl_encrypt_help, stderr);
     return 2;
   }
   const char *schema = cl_opt(&o, "--schema");
@@ -504,20 +537,20 @@ int cmd_encrypt(int argc, char **argv) {
   if (access(kf, F_OK) == 0) {
     if (cl_load_key("encrypt", kf, &fc, NULL, NULL)) return 1;
     if (schema && strcmp(schema, clave_crypto_scheme_name(fc.scheme))) {
-      fprintf(stderr, "clave encrypt: %s holds a %s key, not %s\n", kf,
+      fprintf(stderr, "error: encrypt: %s holds a %s key, not %s\n", kf,
               clave_crypto_scheme_name(fc.scheme), schema);
       return 1;
     }
     /* a new IV for every file encrypted under this key */
     if (fc.scheme != CLAVE_CRYPTO_RAW &&
         clave_crypto_random(fc.iv, sizeof fc.iv, &err)) {
-      fprintf(stderr, "clave encrypt: %s\n", err.message);
+      fprintf(stderr, "error: encrypt: %s\n", err.message);
       return 1;
     }
   } else {
     if (clave_crypto_scheme_parse(schema ? schema : "aes-gcm-128", &sc, &err) ||
         clave_file_crypto_generate(&fc, sc, &err)) {
-      fprintf(stderr, "clave encrypt: %s\n", err.message);
+      fprintf(stderr, "error: encrypt: %s\n", err.message);
       return 1;
     }
   }
@@ -530,7 +563,7 @@ int cmd_encrypt(int argc, char **argv) {
   clave_crypto_wipe(plain, len);
   free(plain);
   if (st) {
-    fprintf(stderr, "clave encrypt: %s\n", err.message);
+    fprintf(stderr, "error: encrypt: %s\n", err.message);
     return 1;
   }
   int rc = cl_write_file("encrypt", o.pos[1], out, out_len, 0644) ||
@@ -540,13 +573,17 @@ int cmd_encrypt(int argc, char **argv) {
   return rc ? 1 : 0;
 }
 
-int cmd_decrypt(int argc, char **argv) {
+static const char cl_decrypt_help[] =
+    "usage: clave decrypt IN OUT --key-file K.json\n";
+
+int clave_cmd_decrypt(int argc, char **argv) {
+  if (cl_help(argc, argv, cl_decrypt_help)) return 0;
   cl_opts o;
   static const char *const known[] = {"--key-file", NULL};
   if (cl_parse("decrypt", argc, argv, 1, &o) || cl_unknown("decrypt", &o, known)) return 2;
   const char *kf = cl_opt(&o, "--key-file");
   if (o.npos != 2 || !kf) {
-    fprintf(stderr, "usage: clave decrypt IN OUT --key-file K.json\n");
+    fputs(cl_decrypt_help, stderr);
     return 2;
   }
   clave_file_crypto fc;
@@ -561,7 +598,7 @@ int cmd_decrypt(int argc, char **argv) {
   free(data);
   clave_crypto_wipe(&fc, sizeof fc);
   if (st) {
-    fprintf(stderr, "clave decrypt: %s: %s\n", o.pos[0], err.message);
+    fprintf(stderr, "error: decrypt: %s: %s\n", o.pos[0], err.message);
     return 1;
   }
   int rc = cl_write_file("decrypt", o.pos[1], plain, plen, 0600);
@@ -580,7 +617,14 @@ static json_t *cl_crypto_body(const clave_file_crypto *fc) {
   return j;
 }
 
-int cmd_file(int argc, char **argv) {
+static const char cl_file_help[] =
+    "usage: clave file register-input FILE --key-file K.json\n"
+    "       clave file register-output --key-file K.json [--schema S]\n"
+    "       clave file get ID\n"
+    "       clave file download ID OUT [--key-file K.json]\n";
+
+int clave_cmd_file(int argc, char **argv) {
+  if (cl_help(argc, argv, cl_file_help)) return 0;
   cl_opts o;
   static const char *const known[] = {"--key-file", "--schema", NULL};
   if (cl_parse("file", argc, argv, 1, &o) || cl_unknown("file", &o, known)) return 2;
@@ -606,11 +650,11 @@ int cmd_file(int argc, char **argv) {
     rc = 1;
     if (clave_client_call(c, "POST", "blobs", "application/octet-stream", data,
                           len, &status, &reply, &rlen, &err)) {
-      fprintf(stderr, "clave file register-input: %s\n", err.message);
+      fprintf(stderr, "error: file register-input: %s\n", err.message);
     } else {
       json_t *r = json_loadb(reply, rlen, 0, NULL);
       if (status != 200) {
-        fprintf(stderr, "clave file register-input: %s (HTTP %d)\n",
+        fprintf(stderr, "error: file register-input: %s (HTTP %d)\n",
                 json_string_value(json_object_get(r, "error")), status);
       } else {
         uint8_t tag[16];
@@ -637,7 +681,7 @@ int cmd_file(int argc, char **argv) {
       clave_crypto_scheme sc;
       if (clave_crypto_scheme_parse(schema ? schema : "aes-gcm-128", &sc, &err) ||
           clave_file_crypto_generate(&fc, sc, &err)) {
-        fprintf(stderr, "clave file register-output: %s\n", err.message);
+        fprintf(stderr, "error: file register-output: %s\n", err.message);
         return 1;
       }
       if (cl_save_key("file register-output", kf, &fc, NULL)) return 1;
@@ -665,10 +709,10 @@ int cmd_file(int argc, char **argv) {
     clave_error err;
     rc = 1;
     if (clave_client_call(c, "GET", path, NULL, NULL, 0, &status, &reply, &len, &err)) {
-      fprintf(stderr, "clave file download: %s\n", err.message);
+      fprintf(stderr, "error: file download: %s\n", err.message);
     } else if (status != 200) {
       json_t *r = json_loadb(reply, len, 0, NULL);
-      fprintf(stderr, "clave file download: %s (HTTP %d)\n",
+      fprintf(stderr, "error: file download: %s (HTTP %d)\n",
               json_string_value(json_object_get(r, "error")), status);
       json_decref(r);
       free(reply);
@@ -679,7 +723,7 @@ int cmd_file(int argc, char **argv) {
         size_t plen;
         if (!cl_load_key("file download", kf, &fc, NULL, NULL)) {
           if (clave_file_decrypt(&fc, (uint8_t *)reply, len, NULL, &plain, &plen, &err)) {
-            fprintf(stderr, "clave file download: %s\n", err.message);
+            fprintf(stderr, "error: file download: %s\n", err.message);
           } else {
             rc = cl_write_file("file download", o.pos[2], plain, plen, 0600) ? 1 : 0;
             clave_crypto_wipe(plain, plen);
@@ -694,18 +738,24 @@ int cmd_file(int argc, char **argv) {
     }
   }
   if (rc == 2)
-    fprintf(stderr,
-            "usage: clave file register-input FILE --key-file K.json\n"
-            "       clave file register-output --key-file K.json [--schema S]\n"
-            "       clave file get ID\n"
-            "       clave file download ID OUT [--key-file K.json]\n");
+    fputs(cl_file_help, stderr);
   clave_client_free(c);
   return rc;
 }
 
 /* ---- functions --------------------------------------------------------------- */
 
-int cmd_function(int argc, char **argv) {
+static const char cl_function_help[] =
+    "usage: clave function register --name N --payload WASM [--description D]\n"
+    "         [--private] [--allow USER]... [--arg KEY[=DEFAULT][!]]...\n"
+    "         [--input NAME]... [--output NAME]... [--quota N]\n"
+    "         [--fuel N] [--memory-mb N] [--timeout-ms N]\n"
+    "       clave function get|disable|delete ID\n"
+    "       clave function list [--user U]\n"
+    "A trailing ! on --arg makes its default fixed (tasks may not override it).\n";
+
+int clave_cmd_function(int argc, char **argv) {
+  if (cl_help(argc, argv, cl_function_help)) return 0;
   cl_opts o;
   static const char *const known[] = {
       "--name", "--payload", "--description", "--private", "--allow", "--arg",
@@ -732,7 +782,7 @@ int cmd_function(int argc, char **argv) {
     rc = 1;
     if (clave_client_call(c, "POST", "blobs", "application/octet-stream", wasm, len,
                           &status, &reply, &rlen, &err)) {
-      fprintf(stderr, "clave function register: %s\n", err.message);
+      fprintf(stderr, "error: function register: %s\n", err.message);
       free(wasm);
       clave_client_free(c);
       return 1;
@@ -741,7 +791,7 @@ int cmd_function(int argc, char **argv) {
     json_t *up = json_loadb(reply, rlen, 0, NULL);
     free(reply);
     if (status != 200) {
-      fprintf(stderr, "clave function register: %s (HTTP %d)\n",
+      fprintf(stderr, "error: function register: %s (HTTP %d)\n",
               json_string_value(json_object_get(up, "error")), status);
       json_decref(up);
       clave_client_free(c);
@@ -811,13 +861,7 @@ int cmd_function(int argc, char **argv) {
     rc = !strcmp(sub, "get") ? cl_print(r) : (r ? (json_decref(r), 0) : 1);
   }
   if (rc == 2)
-    fprintf(stderr,
-            "usage: clave function register --name N --payload WASM [--description D]\n"
-            "         [--private] [--allow USER]... [--arg KEY[=DEFAULT][!]]...\n"
-            "         [--input NAME]... [--output NAME]... [--quota N]\n"
-            "         [--fuel N] [--memory-mb N] [--timeout-ms N]\n"
-            "       clave function get|disable|delete ID\n"
-            "       clave function list [--user U]\n");
+    fputs(cl_function_help, stderr);
   clave_client_free(c);
   return rc;
 }
@@ -838,7 +882,15 @@ static json_t *cl_owner_list(const char *v) {
   return json_pack("{s:s,s:o}", "data_name", name, "uids", uids);
 }
 
-int cmd_task(int argc, char **argv) {
+static const char cl_task_help[] =
+    "usage: clave task create --function ID [--arg K=V]...\n"
+    "         [--input-owner NAME=USER[,USER]]... [--output-owner NAME=USER]...\n"
+    "       clave task assign ID [--input NAME=FILE_ID]... [--output NAME=FILE_ID]...\n"
+    "       clave task approve|invoke|cancel|get ID\n"
+    "       clave task result ID [--wait SECONDS]\n";
+
+int clave_cmd_task(int argc, char **argv) {
+  if (cl_help(argc, argv, cl_task_help)) return 0;
   cl_opts o;
   static const char *const known[] = {"--function", "--arg", "--input-owner",
                                       "--output-owner", "--input", "--output",
@@ -861,7 +913,7 @@ int cmd_task(int argc, char **argv) {
       } else if (!strcmp(k, "--input-owner") || !strcmp(k, "--output-owner")) {
         json_t *ol = cl_owner_list(v);
         if (!ol) {
-          fprintf(stderr, "clave task create: %s wants NAME=USER[,USER...]\n", k);
+          fprintf(stderr, "error: task create: %s wants NAME=USER[,USER...]\n", k);
           json_decref(args);
           json_decref(ins);
           json_decref(outs);
@@ -887,7 +939,7 @@ int cmd_task(int argc, char **argv) {
       const char *eq = strchr(v, '=');
       if (strcmp(k, "--input") && strcmp(k, "--output")) continue;
       if (!eq) {
-        fprintf(stderr, "clave task assign: %s wants NAME=FILE_ID\n", k);
+        fprintf(stderr, "error: task assign: %s wants NAME=FILE_ID\n", k);
         json_decref(ins);
         json_decref(outs);
         return 2;
@@ -937,10 +989,10 @@ int cmd_task(int argc, char **argv) {
         printf("%s\n", json_string_value(json_object_get(res, "return_text")));
         rc = 0;
       } else if (!strcmp(st, "Failed") || !strcmp(st, "Canceled")) {
-        fprintf(stderr, "clave task result: task %s: %s\n", st,
+        fprintf(stderr, "error: task result: task %s: %s\n", st,
                 json_string_value(json_object_get(res, "reason")));
       } else {
-        fprintf(stderr, "clave task result: task is still %s\n", st);
+        fprintf(stderr, "error: task result: task is still %s\n", st);
       }
       const char *log = json_string_value(json_object_get(res, "log"));
       if (log && *log) fprintf(stderr, "--- log ---\n%s", log);
@@ -948,17 +1000,16 @@ int cmd_task(int argc, char **argv) {
     }
   }
   if (rc == 2)
-    fprintf(stderr,
-            "usage: clave task create --function ID [--arg K=V]...\n"
-            "         [--input-owner NAME=USER[,USER]]... [--output-owner NAME=USER]...\n"
-            "       clave task assign ID [--input NAME=FILE_ID]... [--output NAME=FILE_ID]...\n"
-            "       clave task approve|invoke|cancel|get ID\n"
-            "       clave task result ID [--wait SECONDS]\n");
+    fputs(cl_task_help, stderr);
   clave_client_free(c);
   return rc;
 }
 
-int cmd_audit(int argc, char **argv) {
+static const char cl_audit_help[] =
+    "usage: clave audit [--user U] [--action A] [--limit N]\n";
+
+int clave_cmd_audit(int argc, char **argv) {
+  if (cl_help(argc, argv, cl_audit_help)) return 0;
   cl_opts o;
   static const char *const known[] = {"--user", "--action", "--limit", NULL};
   if (cl_parse("audit", argc, argv, 1, &o) || cl_unknown("audit", &o, known)) return 2;

@@ -39,7 +39,7 @@ static void serve_usage(FILE *fp) {
 static char *serve_read_password_file(const char *path) {
   FILE *fp = fopen(path, "r");
   if (!fp) {
-    fprintf(stderr, "clave serve: %s: %s\n", path, strerror(errno));
+    fprintf(stderr, "error: serve: %s: %s\n", path, strerror(errno));
     return NULL;
   }
   char buf[1100];
@@ -67,13 +67,13 @@ static char *serve_prompt(void) {
   a[strcspn(a, "\r\n")] = 0;
   b[strcspn(b, "\r\n")] = 0;
   if (strcmp(a, b) != 0) {
-    fprintf(stderr, "clave serve: the passwords differ\n");
+    fprintf(stderr, "error: serve: the passwords differ\n");
     return NULL;
   }
   return strdup(a);
 }
 
-int cmd_serve(int argc, char **argv) {
+int clave_cmd_serve(int argc, char **argv) {
   clave_platform_config cfg;
   clave_platform_config_init(&cfg);
   cfg.data_dir = "clave-data";
@@ -100,7 +100,7 @@ int cmd_serve(int argc, char **argv) {
       serve_usage(stdout);
       return 0;
     } else {
-      fprintf(stderr, "clave serve: unknown or incomplete option '%s'\n", a);
+      fprintf(stderr, "error: serve: unknown or incomplete option '%s'\n", a);
       serve_usage(stderr);
       return 2;
     }
@@ -138,7 +138,7 @@ int cmd_serve(int argc, char **argv) {
   }
   if (!st) st = clave_platform_start(p, &err);
   if (st) {
-    fprintf(stderr, "clave serve: %s\n", err.message);
+    fprintf(stderr, "error: serve: %s\n", err.message);
     clave_platform_free(p);
     return 1;
   }
@@ -162,6 +162,6 @@ int cmd_serve(int argc, char **argv) {
   return 0;
 }
 
-int cmd_task_child(int argc, char **argv) {
+int clave_cmd_task_child(int argc, char **argv) {
   return clave_platform_child_main(0, 1);
 }

@@ -13,11 +13,11 @@ int main(int argc, char **argv) {
   static const struct {
     const char *name;
     int (*fn)(int, char **);
-  } cmds[] = {{"serve", cmd_serve},       {"__task-child", cmd_task_child},
-              {"login", cmd_login},       {"user", cmd_user},
-              {"function", cmd_function}, {"file", cmd_file},
-              {"task", cmd_task},         {"audit", cmd_audit},
-              {"encrypt", cmd_encrypt},   {"decrypt", cmd_decrypt}};
+  } cmds[] = {{"serve", clave_cmd_serve},       {"__task-child", clave_cmd_task_child},
+              {"login", clave_cmd_login},       {"user", clave_cmd_user},
+              {"function", clave_cmd_function}, {"file", clave_cmd_file},
+              {"task", clave_cmd_task},         {"audit", clave_cmd_audit},
+              {"encrypt", clave_cmd_encrypt},   {"decrypt", clave_cmd_decrypt}};
   if (argc < 2) {
     fprintf(stderr, "usage: clave-test-cli COMMAND ...\n");
     return 2;
