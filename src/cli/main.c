@@ -18,6 +18,16 @@
 
 clave_cli_fn clave_cmd_exec;
 clave_cli_fn clave_cmd_wasm;
+clave_cli_fn clave_cmd_serve;
+clave_cli_fn clave_cmd_login;
+clave_cli_fn clave_cmd_user;
+clave_cli_fn clave_cmd_function;
+clave_cli_fn clave_cmd_file;
+clave_cli_fn clave_cmd_task;
+clave_cli_fn clave_cmd_audit;
+clave_cli_fn clave_cmd_encrypt;
+clave_cli_fn clave_cmd_decrypt;
+clave_cli_fn clave_cmd_task_child;
 
 static const struct cli_command {
   const char *name;
@@ -26,6 +36,16 @@ static const struct cli_command {
 } cli_commands[] = {
     {"exec", clave_cmd_exec, "run one function of a payload locally"},
     {"wasm", clave_cmd_wasm, "run, validate or inspect a WebAssembly module"},
+    {"serve", clave_cmd_serve, "run the platform server (HTTPS API, workers)"},
+    {"login", clave_cmd_login, "log in to a platform server, keep the token"},
+    {"user", clave_cmd_user, "register platform users, show who you are"},
+    {"function", clave_cmd_function, "register, get, list, disable, delete functions"},
+    {"file", clave_cmd_file, "register input and output files, download results"},
+    {"task", clave_cmd_task, "create, assign, approve, invoke, cancel tasks; results"},
+    {"audit", clave_cmd_audit, "read the platform's audit log (admin)"},
+    {"encrypt", clave_cmd_encrypt, "encrypt a file for the platform (AES-GCM)"},
+    {"decrypt", clave_cmd_decrypt, "decrypt a platform file with its key file"},
+    {"__task-child", clave_cmd_task_child, "(internal) a platform task's sandboxed process"},
 };
 
 static const size_t cli_ncommands = sizeof cli_commands / sizeof cli_commands[0];

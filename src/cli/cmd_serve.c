@@ -20,7 +20,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cmd_platform.h"
+#include "cli/cmd_platform.h"
 #include "clave/platform.h"
 
 static void serve_usage(FILE *fp) {

@@ -1,5 +1,5 @@
 /*
- * cmd_client.c - the CLI's client subcommands: one per API call.
+ * cmd_platform.c - the CLI's client subcommands: one per API call.
  *
  *   clave login USER [--password-file F]       (saves a token)
  *   clave user register ID --role R [--attribute A] [--password-file F]
@@ -41,7 +41,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cmd_platform.h"
+#include "cli/cmd_platform.h"
 #include "clave/crypto.h"
 #include "clave/platform.h"
 
