@@ -104,7 +104,10 @@ static void st_script_error(st_script *s, const char *fmt, ...) {
   if (s->opt->tty) printf("\r\033[K");
   va_list ap;
   va_start(ap, fmt);
-  printf("%s:%" PRIu32 ": error: ", s->label, s->line);
+  if (s->line)
+    printf("%s:%" PRIu32 ": error: ", s->label, s->line);
+  else
+    printf("%s: error: ", s->label);
   vprintf(fmt, ap);
   printf("\n");
   va_end(ap);
@@ -408,6 +411,7 @@ static st_act st_action_run(st_script *s, const json_t *action, st_call *c,
         st_value_from_json(json_array_get(args_j, i), &args[i], why, whylen);
     if (pr != ST_PARSE_OK) {
       free(args);
+      st_append(c->desc, sizeof c->desc, "...)");
       return pr == ST_PARSE_SIMD ? ST_ACT_SKIP : ST_ACT_ERROR;
     }
     char one[80];
