@@ -323,19 +323,14 @@ static clave_status cx_call(clave_func *f, const clave_value *args,
   return st;
 }
 
-static clave_status cx_run_teaclave(cx_run *run, clave_instance *inst,
+static clave_status cx_run_teaclave(clave_instance *inst, const cx_args *args,
                                     clave_exec_result *result) {
   clave_error *err = &result->error;
-  cx_args args;
-  clave_status st = cx_args_parse(run->req->args_json, &args, err);
-  if (st != CLAVE_OK) return st;
+  clave_status st;
   clave_func *entry =
       cx_entry(inst, "entrypoint", 2, 1,
                "int entrypoint(int argc, char **argv)", err);
-  if (!entry) {
-    cx_args_free(&args);
-    return err->status;
-  }
+  if (!entry) return err->status;
   bool exited = false;
   int code = 0;
   /* Static constructors: a WASI reactor runs them in _initialize; a
@@ -349,20 +344,19 @@ static clave_status cx_run_teaclave(cx_run *run, clave_instance *inst,
     if (st != CLAVE_OK || exited) goto done;
   }
   uint32_t argv_addr = 0;
-  st = cx_args_place(inst, &args, &argv_addr, err);
-  if (st != CLAVE_OK) goto done;
-  clave_value in[2] = {clave_i32((int32_t)args.count),
+  st = cx_args_place(inst, args, &argv_addr, err);
+  if (st != CLAVE_OK) return st;
+  clave_value in[2] = {clave_i32((int32_t)args->count),
                        clave_i32((int32_t)argv_addr)};
   clave_value ret = clave_i32(0);
   st = cx_call(entry, in, 2, &ret, 1, &exited, &code, err);
   if (st == CLAVE_OK && !exited) result->return_value = ret.of.i32;
 done:
   if (st == CLAVE_OK && exited) result->return_value = code;
-  cx_args_free(&args);
   return st;
 }
 
-static clave_status cx_run_start(cx_run *run, clave_instance *inst,
+static clave_status cx_run_start(clave_instance *inst,
                                  clave_exec_result *result) {
   clave_error *err = &result->error;
   clave_func *start = cx_entry(inst, "_start", 0, 0, "a WASI command", err);
@@ -391,8 +385,15 @@ clave_status clave_program_run(clave_program *prog,
   }
   clave_extern *imports = NULL;
   clave_instance *inst = NULL;
+  cx_args args;
+  memset(&args, 0, sizeof args);
   clave_status st = cx_check_request(req, err);
   if (st != CLAVE_OK) goto finish;
+  /* bad arguments are refused before anything is instantiated */
+  if (req->entry == CLAVE_ENTRY_TEACLAVE) {
+    st = cx_args_parse(req->args_json, &args, err);
+    if (st != CLAVE_OK) goto finish;
+  }
   for (size_t i = 0; i < req->noutputs; i++) {
     req->outputs[i].data = NULL;
     req->outputs[i].len = 0;
@@ -428,13 +429,14 @@ clave_status clave_program_run(clave_program *prog,
   }
   if (st != CLAVE_OK) goto finish;
   if (req->entry == CLAVE_ENTRY_TEACLAVE)
-    st = cx_run_teaclave(&run, inst, result);
+    st = cx_run_teaclave(inst, &args, result);
   else
-    st = cx_run_start(&run, inst, result);
+    st = cx_run_start(inst, result);
   if (req->limits.fuel)
     result->fuel_used = req->limits.fuel - clave_instance_fuel(inst);
 
 finish:
+  cx_args_free(&args);
   clave_instance_free(inst);
   if (imports) {
     for (uint32_t i = 0; i < prog->nimports; i++)

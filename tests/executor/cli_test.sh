@@ -166,6 +166,16 @@ check "run: no module" 1 "" \
   "error: run: no module given${nl}Try 'clave help wasm'.$nl" -- \
   "$CLAVE" wasm run --fuel 5
 
+# every function wasi-libc can import links (with its type) and the ones
+# the executor does not implement answer ENOSYS
+nimports=$(wc -l </usr/lib/wasm32-wasi/libc.imports)
+check "run: all of wasi-libc's imports" 0 \
+  "$nimports wasi functions referenced, ENOSYS checks passed$nl" "" -- \
+  "$CLAVE" wasm run "$P/payload_allwasi.wasm"
+"$CLAVE" wasm info "$P/payload_allwasi.wasm" >"$TMP/allwasi.txt" 2>&1
+check "info: the module really imports them all" 0 "$nimports$nl" "" -- \
+  grep -c "^  func   wasi_snapshot_preview1\." "$TMP/allwasi.txt"
+
 # ---- clave wasm validate / info ----
 check "validate: OK" 0 "OK$nl" "" -- "$CLAVE" wasm validate "$P/stats.wasm"
 check "validate: junk" 1 "" "*" -- "$CLAVE" wasm validate "$TMP/junk.wasm"

@@ -271,6 +271,22 @@ static int case_log(int argc, char **argv) {
   return (int)times;
 }
 
+/* Open "in" until the host refuses: a run has a bounded number of
+ * handles, closed ones included (they are never reused).  Returns how many
+ * opens succeeded. */
+static int case_many_handles(void) {
+  int opened = 0, last = -1;
+  for (int i = 0; i < 10000; i++) {
+    int fd = teaclave_open_input("in");
+    if (fd < 0) break;
+    if (fd == last) return -2; /* a handle value came back */
+    last = fd;
+    opened++;
+    if (teaclave_close_file(fd) != 0) return -3;
+  }
+  return opened;
+}
+
 static int case_loop(void) {
   volatile unsigned x = 0;
   for (;;) x++;
@@ -311,6 +327,7 @@ CLAVE_ENTRYPOINT {
   if (clave_streq(c, "wasi")) return case_wasi();
   if (clave_streq(c, "log")) return case_log(argc, argv);
   if (clave_streq(c, "loop")) return case_loop();
+  if (clave_streq(c, "many_handles")) return case_many_handles();
   if (clave_streq(c, "grow")) return case_grow(argc, argv);
   if (clave_streq(c, "recurse")) return case_recurse(0);
   if (clave_streq(c, "ctor")) return ctor_ran;

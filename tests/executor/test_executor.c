@@ -300,6 +300,29 @@ static void test_entry_and_args_bytes(void) {
     clave_program_free(prog);
   }
 
+  /* a host function imported with the wrong type: refused when the run
+   * instantiates the module (the engine checks import types) */
+  mod_init(&m);
+  SECTION(&m, 1, 2, 0x60, 1, 0x7e, 1, 0x7f, 0x60, 2, 0x7f, 0x7f, 1, 0x7f);
+  SECTION(&m, 2, 1, 3, 'e', 'n', 'v', 19, 't', 'e', 'a', 'c', 'l', 'a', 'v',
+          'e', '_', 'o', 'p', 'e', 'n', '_', 'i', 'n', 'p', 'u', 't', 0, 0);
+  SECTION(&m, 3, 1, 1);
+  SECTION(&m, 7, 1, 10, 'e', 'n', 't', 'r', 'y', 'p', 'o', 'i', 'n', 't', 0,
+          1);
+  SECTION(&m, 10, 1, 4, 0, 0x41, 0, 0x0b);
+  prog = load_bytes(m.b, m.n, &err);
+  EXPECT(prog != NULL, "load: %s", err.message);
+  if (prog) {
+    memset(&o, 0, sizeof o);
+    run_case(prog, &o, &ro);
+    EXPECT(ro.status == CLAVE_EUNLINKABLE, "status %d", ro.status);
+    EXPECT_STR(ro.r.error.message,
+               "incompatible import type: import 0 (function "
+               "\"env\".\"teaclave_open_input\")");
+    run_done(&ro);
+    clave_program_free(prog);
+  }
+
   /* no memory: no arguments is fine, arguments are an error */
   build_entry_module(&m, false, false, 0);
   prog = load_bytes(m.b, m.n, &err);
@@ -460,6 +483,13 @@ static void test_hostapi_data(clave_program *p) {
   EXPECT(ro.status == CLAVE_OK && ro.r.return_value == 0, "empty echo %d",
          ro.r.return_value);
   EXPECT(ro.out.created && ro.out.len == 0 && ro.out.data, "empty output");
+  run_done(&ro);
+
+  /* handles are bounded per run, and never reused */
+  o = (run_opts){.args = "{\"case\":\"many_handles\"}", .input = "x"};
+  run_case(p, &o, &ro);
+  EXPECT(ro.status == CLAVE_OK && ro.r.return_value == 4096,
+         "many handles: %d", ro.r.return_value);
   run_done(&ro);
 
   /* output cap: writes of 10 bytes stop at 60 under a 64-byte cap, and
