@@ -13,6 +13,7 @@
  * that an engine crash is reported against its script and the remaining
  * scripts still run; the child hands its counts back through a pipe.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -238,7 +239,10 @@ static int st_run_isolated(const char *path, st_options *opt,
     int rc = st_run_here(path, opt, &c);
     fflush(stdout);
     if (rc == 0 && !st_write_all(fds[1], &c, sizeof c)) rc = -1;
-    _exit(rc == 0 ? 0 : 2);
+    /* exit, not _exit: LeakSanitizer checks at exit, and a leak in the
+     * engine is a failure of the script too.  Nothing buffered in the
+     * parent before the fork is left to flush twice. */
+    exit(rc == 0 ? 0 : 2);
   }
   close(fds[1]);
   st_counts c;
@@ -246,23 +250,40 @@ static int st_run_isolated(const char *path, st_options *opt,
   close(fds[0]);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      status = -1;
+      break;
+    }
   }
-  if (got == sizeof c && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+  bool counted = got == sizeof c;
+  if (counted && status == 0) {
     fr->counts = c;
     return 0;
   }
-  memset(&fr->counts, 0, sizeof fr->counts);
-  fr->counts.crashes = 1;
-  fr->counts.errors = 1;
+  /* Results handed over but a bad ending (a leak report at exit): keep
+   * the counts, and count the ending as a crash. */
+  if (counted)
+    fr->counts = c;
+  else
+    memset(&fr->counts, 0, sizeof fr->counts);
+  fr->counts.crashes++;
+  fr->counts.errors++;
   if (opt->tty) printf("\r\033[K");
-  if (WIFSIGNALED(status))
+  if (status == -1)
+    printf("%s: CRASHED: lost track of the script's process\n", fr->name);
+  else if (WIFSIGNALED(status))
     printf("%s: CRASHED: killed by signal %d (%s)\n", fr->name,
            WTERMSIG(status), strsignal(WTERMSIG(status)));
+  else if (counted)
+    printf(
+        "%s: CRASHED: the script's process ended with status %d after "
+        "its results (a leak report? see stderr)\n",
+        fr->name, WEXITSTATUS(status));
   else
     printf(
         "%s: CRASHED: the script's process ended with status %d "
         "without a result (a sanitizer report or a hang, see stderr)\n",
-        fr->name, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        fr->name, WEXITSTATUS(status));
   return 0;
 }
 
