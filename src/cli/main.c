@@ -28,6 +28,8 @@ clave_cli_fn clave_cmd_audit;
 clave_cli_fn clave_cmd_encrypt;
 clave_cli_fn clave_cmd_decrypt;
 clave_cli_fn clave_cmd_task_child;
+clave_cli_fn clave_cmd_compile;
+clave_cli_fn clave_cmd_infer;
 
 static const struct cli_command {
   const char *name;
@@ -35,6 +37,8 @@ static const struct cli_command {
   const char *summary;
 } cli_commands[] = {
     {"exec", clave_cmd_exec, "run one function of a payload locally"},
+    {"compile", clave_cmd_compile, "compile an ONNX model into a payload (.wasm)"},
+    {"infer", clave_cmd_infer, "run a compiled model locally, print the top classes"},
     {"wasm", clave_cmd_wasm, "run, validate or inspect a WebAssembly module"},
     {"serve", clave_cmd_serve, "run the platform server (HTTPS API, workers)"},
     {"login", clave_cmd_login, "log in to a platform server, keep the token"},

@@ -29,7 +29,8 @@ extern char **environ;
 void clave_compile_options_init(clave_compile_options *opts) {
   memset(opts, 0, sizeof *opts);
   opts->target = CLAVE_TARGET_WASM32;
-  opts->simd = true;
+  /* scalar by default until Clave's engine runs SIMD128 payloads */
+  opts->simd = false;
 }
 
 static clave_status cc_write_file(const char *path, const void *data, size_t len,

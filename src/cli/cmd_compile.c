@@ -12,9 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli/cli_util.h"
 #include "clave/compiler.h"
 
-int cmd_compile(int argc, char **argv);
+
+clave_cli_fn clave_cmd_compile;
 
 static void cmd_compile_usage(FILE *f) {
   fprintf(f,
@@ -26,7 +28,9 @@ static void cmd_compile_usage(FILE *f) {
           "  --const NAME=FILE.pb  bind an input at compile time\n"
           "  --weights-dir DIR     where external-data weights live\n"
           "  --target T            wasm32 (default) or native (a shared object)\n"
-          "  --no-simd             scalar kernels (no wasm SIMD128)\n"
+          "  --simd                wasm SIMD128 kernels (node, browsers; Clave's engine\n"
+          "                        does not run SIMD yet)\n"
+          "  --no-simd             scalar kernels (the default for now)\n"
           "  --emit-c DIR          keep the generated C and the build files in DIR\n"
           "  --cache-dir DIR       kernel object cache (default ~/.cache/clave/kernels)\n"
           "  --no-cache            compile the kernels every time\n"
@@ -45,7 +49,7 @@ static void cmd_compile_mkdirs(char *path) {
   mkdir(path, 0755);
 }
 
-int cmd_compile(int argc, char **argv) {
+int clave_cmd_compile(int argc, char **argv) {
   clave_compile_options o;
   clave_compile_options_init(&o);
   const char *model = NULL, *out = NULL;
@@ -81,6 +85,8 @@ int cmd_compile(int argc, char **argv) {
       }
     } else if (strcmp(a, "--no-simd") == 0) {
       o.simd = false;
+    } else if (strcmp(a, "--simd") == 0) {
+      o.simd = true;
     } else if (strcmp(a, "--emit-c") == 0 && has) {
       o.emit_c_dir = argv[++i];
     } else if (strcmp(a, "--cache-dir") == 0 && has) {

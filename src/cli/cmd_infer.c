@@ -15,10 +15,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli/cli_util.h"
 #include "clave/compiler.h"
 #include "clave/executor.h"
 
-int cmd_infer(int argc, char **argv);
+
+clave_cli_fn clave_cmd_infer;
 
 static int cmd_infer_read(const char *path, uint8_t **out, size_t *len) {
   FILE *f = fopen(path, "rb");
@@ -123,7 +125,7 @@ static int cmd_infer_write_pb(json_t *o, int index, const char *dir) {
   return rc;
 }
 
-int cmd_infer(int argc, char **argv) {
+int clave_cmd_infer(int argc, char **argv) {
   const char *model = NULL, *outdir = NULL;
   int top = 5, nin = 0, rc = 2;
   char **names = calloc((size_t)argc + 1, sizeof *names);
@@ -151,6 +153,13 @@ int cmd_infer(int argc, char **argv) {
       nin++;
     } else if (strcmp(a, "--output-dir") == 0 && i + 1 < argc) {
       outdir = argv[++i];
+    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      printf("usage: clave infer MODEL.wasm --input NAME=FILE [--output-dir DIR] "
+             "[--top K]\n  runs a compiled model in Clave's engine and prints the "
+             "top classes of its first output;\n  --output-dir writes each output "
+             "as output_N.pb\n");
+      rc = 0;
+      goto out;
     } else if (strcmp(a, "--top") == 0 && i + 1 < argc) {
       top = atoi(argv[++i]);
     } else if (a[0] == '-') {
