@@ -192,7 +192,7 @@ int clave_platform_child_main(int in_fd, int out_fd) {
 
   uint64_t mem = cp_ju(c.req, "memory_bytes");
   uint64_t timeout_ms = cp_ju(c.req, "timeout_ms");
-  /* the address-space cap leaves room for the engine and the host side
+  /* the memory cap leaves room for the engine and the host side
    * (inputs, outputs, code) beyond the function's own linear memory */
   uint64_t as_cap = mem ? mem + (512ull << 20) : 0;
   if (cp_sandbox_enter(as_cap, timeout_ms ? timeout_ms / 1000 + 2 : 0,

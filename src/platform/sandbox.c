@@ -2,14 +2,16 @@
  * sandbox.c - what a task child gives up before it runs a function.
  *
  * rlimits first (no new files or processes, no core dumps, a CPU-time cap,
- * an address-space cap), then a seccomp filter (libseccomp) that kills the
+ * a cap on private writable memory), then a seccomp filter (libseccomp) that kills the
  * process on any system call outside a short list: reading its request
  * (fd 0) and writing its result and diagnostics (fds 1 and 2), memory
  * management, clocks, threads' futexes, and exit.  No open, no socket, no
  * exec: a function that escaped the WebAssembly engine would still find
  * nothing to talk to but the server's own socket.
  *
- * The sanitizer build keeps the address-space cap off: ASan reserves
+ * The memory cap is RLIMIT_DATA, not RLIMIT_AS: the engine reserves large
+ * inaccessible guard regions around linear memory, which cost no memory
+ * and must not count.  The sanitizer build keeps the cap off: ASan maps
  * terabytes of shadow memory up front.
  */
 #define _GNU_SOURCE
@@ -44,7 +46,8 @@ clave_status cp_sandbox_enter(uint64_t memory_bytes, uint64_t cpu_seconds,
   if (!st) st = cp_limit(RLIMIT_NOFILE, 3, "NOFILE", err);
   if (!st && cpu_seconds) st = cp_limit(RLIMIT_CPU, cpu_seconds, "CPU", err);
 #ifndef CLAVE_SANITIZE
-  if (!st && memory_bytes) st = cp_limit(RLIMIT_AS, memory_bytes, "AS", err);
+  if (!st && memory_bytes)
+    st = cp_limit(RLIMIT_DATA, memory_bytes, "DATA", err);
 #else
   (void)memory_bytes;
 #endif
