@@ -29,14 +29,16 @@ static const char wasm_help[] =
     "       clave wasm validate FILE.wasm\n"
     "       clave wasm info FILE.wasm\n"
     "\n"
-    "run       run a WASI command module (_start) with argv [FILE.wasm, "
-    "ARGS...];\n"
-    "          its stdout and stderr pass straight through.\n"
-    CLI_LIMIT_HELP
-    "          Exit status: the program's exit code; 134 on a trap (with\n"
-    "          'trap: ...' on stderr); 1 if the module cannot be run.\n"
-    "validate  decode and validate; print OK or the error.\n"
-    "info      print imports, exports and code sizes (wasm and translated).\n";
+    "run       run a WASI command module (_start) with argv [FILE.wasm,\n"
+    "          ARGS...]; its stdout and stderr pass straight through.\n"
+    "          Exit status: the program's exit code; 134 on a trap ('trap:\n"
+    "          ...' on stderr); 1 when the module cannot be read, loaded or\n"
+    "          linked, or for bad options.\n"
+    "validate  decode and validate; print OK or the error\n"
+    "info      imports, exports, code size before and after translation\n"
+    "\n"
+    "options of run:\n"
+    CLI_LIMIT_HELP;
 
 enum { OPT_HELP = 1 };
 

@@ -5,7 +5,8 @@
  * `int clave_cmd_NAME(int argc, char **argv)` (argv[0] is "NAME"), answers
  * `--help`, and returns the exit status.  Adding one is two lines here: its
  * declaration and its row in the table.  `clave help NAME` runs
- * `clave NAME --help`.
+ * `clave NAME --help`.  Names starting with "__" are internal (run by
+ * clave itself) and left out of `clave --help`.
  */
 #include <stdio.h>
 #include <string.h>
@@ -61,8 +62,10 @@ static void cli_usage(FILE *out) {
           "\n"
           "Clave: confidential functions, run in Clave's own WebAssembly "
           "engine.\n\ncommands:\n");
-  for (size_t i = 0; i < cli_ncommands; i++)
+  for (size_t i = 0; i < cli_ncommands; i++) {
+    if (strncmp(cli_commands[i].name, "__", 2) == 0) continue; /* internal */
     fprintf(out, "  %-10s %s\n", cli_commands[i].name, cli_commands[i].summary);
+  }
 }
 
 static const struct cli_command *cli_find(const char *name) {
