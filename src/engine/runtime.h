@@ -91,6 +91,8 @@ typedef struct cl_sig {
   uint8_t *types; /* params then results */
 } cl_sig;
 
+typedef struct cl_exec cl_exec;
+
 /* A function compiled to native code (the AOT tier).  It runs under the
  * caller's exec (stacks, budget) with its arguments in io[] in slot layout
  * and writes its results there; on a trap it sets ex->trap/trap_msg and
@@ -137,8 +139,14 @@ struct clave_global {
   cl_object obj;
   uint8_t type;
   bool mut;
+  /* The value; a v128 takes value and value_hi, 16 contiguous bytes (as
+   * two frame slots do), so gvals[i] addresses the whole of it. */
   cl_slot value;
+  cl_slot value_hi;
 };
+_Static_assert(__builtin_offsetof(struct clave_global, value_hi) ==
+                   __builtin_offsetof(struct clave_global, value) + 8,
+               "a v128 global is 16 contiguous bytes");
 
 struct clave_engine {
   uint32_t flags;
@@ -166,7 +174,7 @@ typedef struct cl_frame {
 } cl_frame;
 
 /* Execution state of an instance: the stacks and the budget. */
-typedef struct cl_exec {
+struct cl_exec {
   cl_slot *stack;
   cl_slot *stack_end;
   cl_frame *frames;
@@ -182,7 +190,7 @@ typedef struct cl_exec {
   clave_trap_kind trap;
   int exit_code;
   char trap_msg[256];
-} cl_exec;
+};
 
 struct clave_instance {
   clave_engine *engine;
