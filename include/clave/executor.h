@@ -91,7 +91,20 @@ typedef struct clave_exec_result {
 void clave_exec_request_init(clave_exec_request *req);
 
 /* Run the program once.  Always fills result (free it with
- * clave_exec_result_free); returns result->status. */
+ * clave_exec_result_free); returns result->status.
+ *
+ * What a run guarantees:
+ * - CLAVE_ENTRY_TEACLAVE calls _initialize first when the payload exports
+ *   it (a WASI reactor), else __wasm_call_ctors (a no-libc payload linked
+ *   with --export-all), then entrypoint.  Bad args_json is refused
+ *   (CLAVE_EARG) before anything is instantiated.
+ * - A WASI proc_exit ends the run normally: status CLAVE_OK and
+ *   return_value the exit code (for a function as for a command).
+ * - Handles are numbered from 3, never reused within a run, at most 4096
+ *   per run; each output may be created once per run.
+ * - Outputs are handed over only when status is CLAVE_OK; after a trap or
+ *   an error every output has created 0 and data NULL.  The log is kept
+ *   either way. */
 clave_status clave_program_run(clave_program *prog,
                                const clave_exec_request *req,
                                clave_exec_result *result);
