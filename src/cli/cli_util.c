@@ -34,6 +34,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
   return 1;
 }
 
+int cli_trap(const clave_error *err, const char *log, size_t log_len) {
+  fflush(stdout);
+  if (log_len && log[log_len - 1] != '\n') fputc('\n', stderr);
+  fprintf(stderr, "trap: %s\n",
+          err->message[0] ? err->message : clave_trap_message(err->trap));
+  return 1;
+}
+
 /* ---- options ------------------------------------------------------------ */
 
 void cli_parser_init(cli_parser *p, int argc, char **argv,

@@ -33,6 +33,11 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Print "trap: <message>" for a trap in err on stderr, on a line of its
+ * own even when the program's output (the last bytes of log) did not end
+ * one; returns 1. */
+int cli_trap(const clave_error *err, const char *log, size_t log_len);
+
 /* ---- options ------------------------------------------------------------ */
 
 typedef struct cli_opt {

@@ -262,9 +262,9 @@ int clave_cmd_exec(int argc, char **argv) {
   clave_status st = clave_program_run(prog, &req, &result);
   exec_print_log(&result, req.max_log_bytes ? req.max_log_bytes : (1u << 20));
   if (st == CLAVE_ETRAP) {
-    fprintf(stderr, "trap: %s\n",
-            result.error.message[0] ? result.error.message
-                                    : clave_trap_message(result.error.trap));
+    /* the truncation note (if any) already ended the log's last line */
+    cli_trap(&result.error, result.log,
+             result.log_truncated ? 0 : result.log_len);
     goto done;
   }
   if (st != CLAVE_OK) {

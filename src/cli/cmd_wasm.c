@@ -103,9 +103,7 @@ static int wasm_run(int argc, char **argv) {
   if (st == CLAVE_OK) {
     rc = result.return_value & 0xFF;
   } else if (st == CLAVE_ETRAP) {
-    fprintf(stderr, "trap: %s\n",
-            result.error.message[0] ? result.error.message
-                                    : clave_trap_message(result.error.trap));
+    cli_trap(&result.error, result.log, result.log_len);
     rc = WASM_TRAP_STATUS;
   } else {
     rc = cli_error("%s: %s", file, result.error.message);

@@ -144,6 +144,9 @@ check "run: main's return value" 42 "" "" -- \
 check "run: a trap exits 134" 134 "before the trap$nl" \
   "trap: integer divide by zero$nl" -- \
   "$CLAVE" wasm run "$P/payload_command.wasm" trap
+check "run: the trap message starts a line of its own" 134 "half a line" \
+  "${nl}trap: integer divide by zero$nl" -- \
+  "$CLAVE" wasm run "$P/payload_command.wasm" trap-midline
 check "run: fuel" 134 "" "trap: fuel exhausted$nl" -- \
   "$CLAVE" wasm run --fuel 1000 "$P/payload_command.wasm" loop
 check "run: timeout" 134 "" "trap: deadline passed$nl" -- \

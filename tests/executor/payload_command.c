@@ -5,6 +5,7 @@
  *   payload_command.wasm exit N         print to both streams, exit(N)
  *   payload_command.wasm return N       return N from main
  *   payload_command.wasm trap           divide by zero
+ *   payload_command.wasm trap-midline   the same after half a line
  *   payload_command.wasm env            print the environment size and
  *                                       whether stdin is empty
  *   payload_command.wasm files          try to open a host file
@@ -19,7 +20,7 @@ extern char **environ;
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: %s args|exit N|return N|trap|env|files|loop\n",
+    fprintf(stderr, "usage: %s args|exit N|return N|trap|trap-midline|env|files|loop\n",
             argv[0]);
     return 64;
   }
@@ -35,9 +36,9 @@ int main(int argc, char **argv) {
     exit(atoi(argv[2]));
   }
   if (strcmp(what, "return") == 0 && argc > 2) return atoi(argv[2]);
-  if (strcmp(what, "trap") == 0) {
+  if (strcmp(what, "trap") == 0 || strcmp(what, "trap-midline") == 0) {
     volatile int zero = 0;
-    printf("before the trap\n");
+    printf(what[4] ? "half a line" : "before the trap\n");
     fflush(stdout);
     return 10 / zero;
   }
