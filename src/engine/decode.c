@@ -34,6 +34,7 @@
 
 #include "engine/module.h"
 #include "engine/opcodes.h"
+#include "engine/opcodes_simd.h"
 #include "engine/reader.h"
 
 /* Section ids, and the order in which the non-custom ones must come. */
@@ -304,12 +305,6 @@ static bool dec_name(dec *d, cl_name *out) {
 
 /* ---- types ------------------------------------------------------------- */
 
-/* Tell whether the byte at the reader is SIMD's v128 or a 0xFD opcode:
- * THE place that refuses SIMD (see CL_SIMD_UNSUPPORTED_MSG). */
-static bool dec_simd(dec *d, size_t at) {
-  return dec_fail_st(d, at, CLAVE_EUNSUPPORTED, CL_SIMD_UNSUPPORTED_MSG);
-}
-
 /* The one place that knows which value types exist. */
 static bool dec_valtype(dec *d, uint8_t *out) {
   size_t at = dec_pos(d);
@@ -320,12 +315,11 @@ static bool dec_valtype(dec *d, uint8_t *out) {
     case CL_I64:
     case CL_F32:
     case CL_F64:
+    case CL_V128:
     case CL_FUNCREF:
     case CL_EXTERNREF:
       *out = b;
       return true;
-    case CL_V128:
-      return dec_simd(d, at);
     default:
       return dec_fail(d, at, "malformed value type 0x%02x", b);
   }
@@ -436,6 +430,50 @@ static bool dec_instr_fc(dec *d, size_t at) {
       return dec_ok(d);
     default:
       return dec_fail(d, at, "illegal opcode 0xfc %u", sub);
+  }
+}
+
+/* ---- SIMD ---------------------------------------------------------------- */
+
+static const cl_simd_info dec_simd_ops[OPFD_COUNT] = {
+#define X(NAME, sub, text, SHAPE, T, N) \
+  [sub] = {CL_SIMD_##SHAPE, CL_##T, N, text},
+    CL_SIMD_OPS(X)
+#undef X
+};
+
+const cl_simd_info *cl_simd_op(uint32_t sub) {
+  if (sub >= OPFD_COUNT || dec_simd_ops[sub].shape == 0) return NULL;
+  return &dec_simd_ops[sub];
+}
+
+/* The immediates of the 0xFD-prefixed (SIMD) instruction at `at`.  Lane
+ * indices are single bytes; their range is a validation rule. */
+static bool dec_instr_fd(dec *d, size_t at) {
+  uint32_t sub = dec_u32(d);
+  if (!dec_ok(d)) return false;
+  const cl_simd_info *si = cl_simd_op(sub);
+  if (!si) return dec_fail(d, at, "illegal opcode 0xfd %u", sub);
+  switch (si->shape) {
+    case CL_SIMD_LOAD:
+    case CL_SIMD_STORE:
+      return dec_memarg(d);
+    case CL_SIMD_LOAD_LANE:
+    case CL_SIMD_STORE_LANE:
+      if (!dec_memarg(d)) return false;
+      dec_u8(d);
+      return dec_ok(d);
+    case CL_SIMD_EXTRACT:
+    case CL_SIMD_REPLACE:
+      dec_u8(d);
+      return dec_ok(d);
+    case CL_SIMD_CONST:
+    case CL_SIMD_SHUFFLE:
+      if (!dec_need(d, 16)) return false;
+      d->r.p += 16;
+      return true;
+    default:
+      return true;
   }
 }
 
@@ -562,7 +600,8 @@ static bool dec_instrs(dec *d, uint32_t *count) {
         if (!dec_instr_fc(d, at)) return false;
         break;
       case OP_PREFIX_FD:
-        return dec_simd(d, at);
+        if (!dec_instr_fd(d, at)) return false;
+        break;
       default:
         if (op >= 0x28 && op <= 0x3E) {
           if (!dec_memarg(d)) return false;
@@ -607,6 +646,10 @@ static bool dec_constexpr(dec *d, cl_constexpr *e) {
     case CL_CONST_REF_FUNC:
     case CL_CONST_GLOBAL_GET:
       e->u.index = cl_read_u32(&r);
+      break;
+    case CL_CONST_V128:
+      if (cl_read_u32(&r) != OPFD_V128_CONST) return true;
+      memcpy(e->u.v128, r.p, 16); /* the decoder checked the 16 bytes */
       break;
     default:
       return true; /* not constant: the validator says so */

@@ -86,7 +86,7 @@ enum {
   CL_CONST_I64 = 0x42,
   CL_CONST_F32 = 0x43,
   CL_CONST_F64 = 0x44,
-  CL_CONST_V128 = 0xFD, /* v128.const (SIMD; rejected until supported) */
+  CL_CONST_V128 = 0xFD, /* v128.const */
   CL_CONST_REF_NULL = 0xD0,
   CL_CONST_REF_FUNC = 0xD2,
   CL_CONST_GLOBAL_GET = 0x23,
@@ -233,8 +233,7 @@ typedef struct cl_module {
 /* ---- decode.c ---- */
 
 /* Decode bytes (copied) into a new module.  Returns CLAVE_OK or
- * CLAVE_EMALFORMED (or CLAVE_EUNSUPPORTED for SIMD: "SIMD is not supported
- * yet") with err filled: "<section> section, offset 0x1f: <what>" or
+ * CLAVE_EMALFORMED with err filled: "<section> section, offset 0x1f: <what>" or
  * "code section, function 3, offset 0x2a: <what>".  A module that passes
  * an implementation limit of the CL_MAX_* list gets CLAVE_ELIMIT.
  * Decoding is eager: every section and the instruction syntax of every
@@ -245,12 +244,6 @@ typedef struct cl_module {
 clave_status cl_decode(const uint8_t *bytes, size_t len, cl_module **out,
                        clave_error *err);
 void cl_module_free(cl_module *m);
-
-/* SIMD: the value type v128 (0x7B) and every 0xFD-prefixed opcode are
- * refused by the decoder with CLAVE_EUNSUPPORTED and this message.  The
- * decision lives in decode.c's dec_valtype() and dec_simd(): lift it there
- * (and teach the validator the 0xFD opcodes) when SIMD lands. */
-#define CL_SIMD_UNSUPPORTED_MSG "SIMD is not supported yet"
 
 /* The text name of a value type ("i32", "funcref", ...; "?" for unknown);
  * in validate.c. */

@@ -27,6 +27,7 @@
 
 #include "engine/module.h"
 #include "engine/opcodes.h"
+#include "engine/opcodes_simd.h"
 #include "engine/reader.h"
 
 const char *cl_valtype_name(uint8_t type) {
@@ -382,18 +383,91 @@ static bool val_blocktype(val *v, const uint8_t **params, uint32_t *np,
   return true;
 }
 
-static bool val_memarg(val *v, uint8_t op) {
+/* A memarg for an access of `bytes` bytes. */
+static bool val_memarg_n(val *v, uint32_t bytes) {
   uint32_t align = val_u32(v);
   val_u32(v); /* offset */
   if (!val_memory(v)) return false;
   uint32_t natural = 0;
-  for (uint32_t bytes = val_type2[op]; bytes > 1; bytes >>= 1) natural++;
+  for (; bytes > 1; bytes >>= 1) natural++;
   if (align > natural)
     return val_fail(v,
                     "alignment must not be larger than natural in %s: 2^%u "
                     "bytes, natural %u",
                     v->opname, align, 1u << natural);
   return true;
+}
+
+static bool val_memarg(val *v, uint8_t op) {
+  return val_memarg_n(v, val_type2[op]);
+}
+
+/* A lane immediate (one byte) of an instruction with `lanes` lanes. */
+static bool val_lane(val *v, uint32_t lanes) {
+  uint8_t lane = cl_read_u8(&v->r);
+  if (!cl_reader_ok(&v->r)) return true; /* reported by the caller */
+  if (lane >= lanes)
+    return val_fail(v, "invalid lane index %u in %s (%u lanes)", lane,
+                    v->opname, lanes);
+  return true;
+}
+
+/* ---- SIMD ---------------------------------------------------------------- */
+
+static bool val_instr_fd(val *v) {
+  uint32_t sub = val_u32(v);
+  const cl_simd_info *si = cl_simd_op(sub);
+  if (!si || !cl_reader_ok(&v->r))
+    return val_fail_st(v, v->at, CLAVE_EMALFORMED, "illegal opcode 0xfd %u",
+                       sub);
+  v->opname = si->name;
+  switch (si->shape) {
+    case CL_SIMD_LOAD:
+      return val_memarg_n(v, si->n) && val_pop(v, CL_I32, NULL) &&
+             val_push(v, CL_V128);
+    case CL_SIMD_STORE:
+      return val_memarg_n(v, si->n) && val_pop(v, CL_V128, NULL) &&
+             val_pop(v, CL_I32, NULL);
+    case CL_SIMD_LOAD_LANE:
+      return val_memarg_n(v, si->n) && val_lane(v, 16u / si->n) &&
+             val_pop(v, CL_V128, NULL) && val_pop(v, CL_I32, NULL) &&
+             val_push(v, CL_V128);
+    case CL_SIMD_STORE_LANE:
+      return val_memarg_n(v, si->n) && val_lane(v, 16u / si->n) &&
+             val_pop(v, CL_V128, NULL) && val_pop(v, CL_I32, NULL);
+    case CL_SIMD_CONST:
+      cl_read_fixed64(&v->r);
+      cl_read_fixed64(&v->r);
+      return val_push(v, CL_V128);
+    case CL_SIMD_SHUFFLE:
+      for (int i = 0; i < 16; i++)
+        if (!val_lane(v, 32)) return false;
+      return val_pop(v, CL_V128, NULL) && val_pop(v, CL_V128, NULL) &&
+             val_push(v, CL_V128);
+    case CL_SIMD_SPLAT:
+      return val_pop(v, si->type, NULL) && val_push(v, CL_V128);
+    case CL_SIMD_EXTRACT:
+      return val_lane(v, si->n) && val_pop(v, CL_V128, NULL) &&
+             val_push(v, si->type);
+    case CL_SIMD_REPLACE:
+      return val_lane(v, si->n) && val_pop(v, si->type, NULL) &&
+             val_pop(v, CL_V128, NULL) && val_push(v, CL_V128);
+    case CL_SIMD_UNARY:
+      return val_pop(v, CL_V128, NULL) && val_push(v, CL_V128);
+    case CL_SIMD_BINARY:
+      return val_pop(v, CL_V128, NULL) && val_pop(v, CL_V128, NULL) &&
+             val_push(v, CL_V128);
+    case CL_SIMD_TERNARY:
+      return val_pop(v, CL_V128, NULL) && val_pop(v, CL_V128, NULL) &&
+             val_pop(v, CL_V128, NULL) && val_push(v, CL_V128);
+    case CL_SIMD_TEST:
+      return val_pop(v, CL_V128, NULL) && val_push(v, CL_I32);
+    case CL_SIMD_SHIFT:
+      return val_pop(v, CL_I32, NULL) && val_pop(v, CL_V128, NULL) &&
+             val_push(v, CL_V128);
+  }
+  return val_fail_st(v, v->at, CLAVE_EMALFORMED, "illegal opcode 0xfd %u",
+                     sub);
 }
 
 /* ---- function bodies ---------------------------------------------------- */
@@ -769,6 +843,9 @@ static bool val_body(val *v, uint32_t fidx) {
       case OP_PREFIX_FC:
         if (!val_instr_fc(v)) return false;
         break;
+      case OP_PREFIX_FD:
+        if (!val_instr_fd(v)) return false;
+        break;
       default:
         return val_fail_st(v, v->at, CLAVE_EMALFORMED, "illegal opcode 0x%02x",
                            op);
@@ -829,6 +906,19 @@ static bool val_const(val *v, const cl_constexpr *e, uint8_t want) {
       case OP_REF_NULL:
         t = cl_read_u8(&r);
         break;
+      case OP_PREFIX_FD: {
+        uint32_t sub = cl_read_u32(&r);
+        if (sub != OPFD_V128_CONST) {
+          const cl_simd_info *si = cl_simd_op(sub);
+          return val_fail(v,
+                          "constant expression required: %s is not constant",
+                          si ? si->name : "this instruction");
+        }
+        cl_read_fixed64(&r);
+        cl_read_fixed64(&r);
+        t = CL_V128;
+        break;
+      }
       case OP_REF_FUNC: {
         uint32_t x = cl_read_u32(&r);
         if (x >= m->nfuncs)

@@ -5,8 +5,8 @@
  * expected messages are computed from where the bytes were put, not
  * copied from output), checked for acceptance, for the decoded structure,
  * and for the exact status and message of each failure: every section's
- * main failure modes, LEB128 edges, UTF-8, the SIMD refusal, and the
- * validator's typing and index rules.
+ * main failure modes, LEB128 edges, UTF-8, SIMD immediates, lanes and
+ * types, and the validator's typing and index rules.
  *
  *   test_engine_decode            run the tests
  *   test_engine_decode --dump DIR also write every module built to DIR
@@ -390,8 +390,7 @@ static void test_types_imports(void) {
              "type section, offset 0xd: malformed value type 0x7a");
   wb_header(&w);
   wb_section(&w, 1, B(1, 0x60, 1, 0x7B, 0));
-  expect_err(&w, CLAVE_EUNSUPPORTED, "v128 param",
-             "type section, offset 0xd: SIMD is not supported yet");
+  expect_ok(&w, "v128 param");
 
   /* imports of each kind, decoded into the index spaces */
   wb_header(&w);
@@ -505,21 +504,6 @@ static void test_functions_code(void) {
   expect_err(&w, MAL, "0xfc 18",
              "code section, function 0, offset 0x%zx: illegal opcode 0xfc 18",
              at + 1);
-  at = body_module(&w, B(T_V), NULL, 0, B(0, 0xFD, 0x0C, 0x0B));
-  expect_err(&w, CLAVE_EUNSUPPORTED, "v128.const",
-             "code section, function 0, offset 0x%zx: SIMD is not supported "
-             "yet",
-             at + 1);
-  at = body_module(&w, B(T_V), NULL, 0, B(1, 1, 0x7B, 0x0B));
-  expect_err(&w, CLAVE_EUNSUPPORTED, "v128 local",
-             "code section, function 0, offset 0x%zx: SIMD is not supported "
-             "yet",
-             at + 2);
-  at = body_module(&w, B(T_V), NULL, 0, B(0, 0x02, 0x7B, 0x0B, 0x0B));
-  expect_err(&w, CLAVE_EUNSUPPORTED, "block of v128",
-             "code section, function 0, offset 0x%zx: SIMD is not supported "
-             "yet",
-             at + 2);
   at = body_module(&w, B(T_V), B(5, 3, 1, 0, 1), B(0, 0x3F, 0x01, 0x1A, 0x0B));
   expect_err(&w, MAL, "memory.size 1",
              "code section, function 0, offset 0x%zx: zero byte expected",
@@ -996,6 +980,144 @@ static void test_module_rules(void) {
              at + 2);
 }
 
+/* ---- SIMD ---------------------------------------------------------------- */
+
+/* v128 in every place a value type goes, the 0xFD immediates (malformed
+ * when cut short or reserved), lane indices, alignment, types and constant
+ * expressions. */
+static void test_simd(void) {
+  wb w;
+  size_t at;
+#define V128_CONST0 0xFD, 0x0C, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+  body_module(&w, B(T_V), NULL, 0, B(1, 1, 0x7B, 0x0B));
+  expect_ok(&w, "v128 local");
+  body_module(&w, B(T_V), NULL, 0,
+              B(0, 0x02, 0x7B, V128_CONST0, 0x0B, 0x1A, 0x0B));
+  expect_ok(&w, "block of v128");
+  body_module(&w, B(0x60, 0, 1, 0x7F), NULL, 0,
+              B(0, V128_CONST0, V128_CONST0, 0xFD, 0x0D, 0, 1, 2, 3, 4, 5, 6,
+                7, 8, 9, 10, 11, 12, 13, 14, 31, /* i8x16.shuffle */
+                0xFD, 0x15, 15,                  /* i8x16.extract_lane_s */
+                0x0B));
+  expect_ok(&w, "shuffle, extract_lane");
+  body_module(&w, B(0x60, 0, 1, 0x7B), B(5, 3, 1, 0, 1),
+              B(0, 0x41, 0, 0xFD, 0x00, 4, 0,   /* v128.load align=16 */
+                0x41, 0, 0xFD, 0x0C, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                13, 14, 15, 16, 0xFD, 0x57, 3, 8, 1, /* v128.load64_lane 1 */
+                0xFD, 0xE4, 0x01,                   /* f32x4.add */
+                0x0B));
+  expect_ok(&w, "load, load64_lane, f32x4.add");
+
+  /* malformed: cut short, reserved sub-opcodes */
+  at = body_module(&w, B(T_V), NULL, 0, B(0, 0xFD, 0x0C, 1, 2, 3, 0x0B));
+  expect_err(&w, MAL, "v128.const cut short",
+             "code section, function 0, offset 0x%zx: unexpected end of "
+             "section or function",
+             at + 7);
+  at = body_module(&w, B(T_V), NULL, 0, B(0, 0xFD, 0x9A, 0x01, 0x0B));
+  expect_err(&w, MAL, "0xfd 154",
+             "code section, function 0, offset 0x%zx: illegal opcode 0xfd 154",
+             at + 1);
+  at = body_module(&w, B(T_V), NULL, 0, B(0, 0xFD, 0x80, 0x02, 0x0B));
+  expect_err(&w, MAL, "0xfd 256",
+             "code section, function 0, offset 0x%zx: illegal opcode 0xfd 256",
+             at + 1);
+  at = body_module(&w, B(T_V), NULL, 0, B(0, 0xFD));
+  expect_err(&w, MAL, "0xfd alone",
+             "code section, function 0, offset 0x%zx: unexpected end of "
+             "section or function",
+             at + 2);
+
+  /* invalid: lanes, alignment, types */
+  at = body_module(&w, B(T_I), NULL, 0,
+                   B(0, V128_CONST0, 0xFD, 0x15, 16, 0x0B));
+  expect_err(&w, INV, "extract_lane 16",
+             "code section, function 0, offset 0x%zx: invalid lane index 16 "
+             "in i8x16.extract_lane_s (16 lanes)",
+             at + 19);
+  at = body_module(&w, B(T_V), NULL, 0,
+                   B(0, V128_CONST0, 0x42, 0, 0xFD, 0x1E, 2, 0x1A, 0x0B));
+  expect_err(&w, INV, "i64x2.replace_lane 2",
+             "code section, function 0, offset 0x%zx: invalid lane index 2 "
+             "in i64x2.replace_lane (2 lanes)",
+             at + 21);
+  at = body_module(&w, B(T_V), NULL, 0,
+                   B(0, V128_CONST0, V128_CONST0, 0xFD, 0x0D, 0, 1, 2, 3, 4,
+                     5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 32, 0x1A, 0x0B));
+  expect_err(&w, INV, "shuffle lane 32",
+             "code section, function 0, offset 0x%zx: invalid lane index 32 "
+             "in i8x16.shuffle (32 lanes)",
+             at + 37);
+  at = body_module(&w, B(T_V), B(5, 3, 1, 0, 1),
+                   B(0, 0x41, 0, V128_CONST0, 0xFD, 0x5A, 2, 0, 4, 0x0B));
+  expect_err(&w, INV, "store32_lane 4",
+             "code section, function 0, offset 0x%zx: invalid lane index 4 "
+             "in v128.store32_lane (4 lanes)",
+             at + 21);
+  at = body_module(&w, B(T_V), B(5, 3, 1, 0, 1),
+                   B(0, 0x41, 0, 0xFD, 0x00, 5, 0, 0x1A, 0x0B));
+  expect_err(&w, INV, "v128.load align 2^5",
+             "code section, function 0, offset 0x%zx: alignment must not be "
+             "larger than natural in v128.load: 2^5 bytes, natural 16",
+             at + 3);
+  at = body_module(&w, B(T_V), B(5, 3, 1, 0, 1),
+                   B(0, 0x41, 0, 0xFD, 0x09, 3, 0, 0x1A, 0x0B));
+  expect_err(&w, INV, "load32_splat align 2^3",
+             "code section, function 0, offset 0x%zx: alignment must not be "
+             "larger than natural in v128.load32_splat: 2^3 bytes, natural 4",
+             at + 3);
+  at = body_module(&w, B(T_V), NULL, 0, B(0, 0x41, 0, 0xFD, 0x00, 4, 0, 0x1A,
+                                          0x0B));
+  expect_err(&w, INV, "v128.load without memory",
+             "code section, function 0, offset 0x%zx: unknown memory 0 in "
+             "v128.load (the module has no memory)",
+             at + 3);
+  at = body_module(&w, B(T_V), NULL, 0,
+                   B(0, 0x41, 1, 0x41, 2, 0xFD, 0xAE, 0x01, 0x1A, 0x0B));
+  expect_err(&w, INV, "i32x4.add of i32",
+             "code section, function 0, offset 0x%zx: type mismatch in "
+             "i32x4.add: expected v128, got i32",
+             at + 5);
+  at = body_module(&w, B(T_V), NULL, 0,
+                   B(0, V128_CONST0, V128_CONST0, 0xFD, 0x6B, 0x1A, 0x0B));
+  expect_err(&w, INV, "i8x16.shl by a v128",
+             "code section, function 0, offset 0x%zx: type mismatch in "
+             "i8x16.shl: expected i32, got v128",
+             at + 37);
+  at = body_module(&w, B(T_V), NULL, 0,
+                   B(0, 0x43, 0, 0, 0, 0, 0xFD, 0x12, 0x1A, 0x0B));
+  expect_err(&w, INV, "i64x2.splat of f32",
+             "code section, function 0, offset 0x%zx: type mismatch in "
+             "i64x2.splat: expected i64, got f32",
+             at + 6);
+  at = body_module(&w, B(T_I), NULL, 0, B(0, V128_CONST0, 0x0B));
+  expect_err(&w, INV, "v128 result for i32",
+             "code section, function 0, offset 0x%zx: type mismatch in end: "
+             "expected i32, got v128",
+             at + 19);
+
+  /* constant expressions: v128.const only */
+  wb_header(&w);
+  wb_section(&w, 6, B(1, 0x7B, 0, V128_CONST0, 0x0B));
+  expect_ok(&w, "v128 global");
+  wb_header(&w);
+  wb_section(&w, 6, B(1, 0x7B, 0, 0x41, 0, 0xFD, 0x11, 0x0B));
+  expect_err(&w, INV, "i32x4.splat in a constant",
+             "global section, global 0, offset 0xf: constant expression "
+             "required: i32x4.splat is not constant");
+  wb_header(&w);
+  wb_section(&w, 6, B(1, 0x7F, 0, V128_CONST0, 0x0B));
+  expect_err(&w, INV, "v128.const for an i32 global",
+             "global section, global 0, offset 0xd: type mismatch in constant "
+             "expression: expected i32, got v128");
+  wb_header(&w);
+  wb_section(&w, 6, B(1, 0x7B, 0, 0xFD, 0x0C, 1, 2, 0x0B));
+  expect_err(&w, MAL, "v128.const global cut short",
+             "global section, offset 0x12: unexpected end of section or "
+             "function");
+#undef V128_CONST0
+}
+
 /* A module that uses most of 2.0 at once must pass, and twice (the
  * validator may be run again on the same module). */
 static void test_accept_features(void) {
@@ -1050,6 +1172,7 @@ int main(int argc, char **argv) {
   test_body_types();
   test_body_indices();
   test_module_rules();
+  test_simd();
   test_accept_features();
   printf("engine decode/validate unit tests: %d checks\n", checks);
   printf("%d passed, %d failed\n", checks - failures, failures);
