@@ -203,9 +203,16 @@ typedef struct clave_export_desc {
 uint32_t clave_module_import_count(const clave_module *module);
 void clave_module_import(const clave_module *module, uint32_t i,
                          clave_import_desc *out);
+/* The function type of import i (CLAVE_EARG if it is not a function).
+ * The arrays are owned by the module. */
+clave_status clave_module_import_functype(const clave_module *module,
+                                          uint32_t i, clave_functype *out);
 uint32_t clave_module_export_count(const clave_module *module);
 void clave_module_export(const clave_module *module, uint32_t i,
                          clave_export_desc *out);
+/* The function type of export i (CLAVE_EARG if it is not a function). */
+clave_status clave_module_export_functype(const clave_module *module,
+                                          uint32_t i, clave_functype *out);
 /* The bytes of the first custom section with this name, or NULL. */
 const uint8_t *clave_module_custom_section(const clave_module *module,
                                            const char *name, size_t *len);

@@ -158,6 +158,32 @@ void clave_module_import(const clave_module *module, uint32_t i,
   out->kind = (clave_extern_kind)im->kind;
 }
 
+static void module_functype(const clave_module *module, uint32_t ti,
+                            clave_functype *out) {
+  const cl_functype *ft = &module->m->types[ti];
+  out->nparams = ft->nparams;
+  out->nresults = ft->nresults;
+  out->params = module->pub_types[ti];
+  out->results = module->pub_types[ti] + ft->nparams;
+}
+
+clave_status clave_module_import_functype(const clave_module *module,
+                                          uint32_t i, clave_functype *out) {
+  if (i >= module->m->nimports || module->m->imports[i].kind != CL_EXT_FUNC)
+    return CLAVE_EARG;
+  module_functype(module, module->m->imports[i].desc.typeidx, out);
+  return CLAVE_OK;
+}
+
+clave_status clave_module_export_functype(const clave_module *module,
+                                          uint32_t i, clave_functype *out) {
+  if (i >= module->m->nexports || module->m->exports[i].kind != CL_EXT_FUNC)
+    return CLAVE_EARG;
+  module_functype(module, module->m->func_types[module->m->exports[i].index],
+                  out);
+  return CLAVE_OK;
+}
+
 uint32_t clave_module_export_count(const clave_module *module) {
   return module->m->nexports;
 }
@@ -339,6 +365,7 @@ clave_global *clave_global_new(clave_engine *engine, clave_valtype type,
     case CLAVE_F32: g->value.u64 = init.of.f32_bits; break;
     case CLAVE_I64: g->value.i64 = init.of.i64; break;
     case CLAVE_F64: g->value.u64 = init.of.f64_bits; break;
+    case CLAVE_V128: memcpy(&g->value, init.of.v128, 16); break;
     default: g->value.ref = init.of.externref; break;
   }
   return g;
@@ -359,7 +386,9 @@ static clave_value global_value(uint8_t type, cl_slot s) {
 }
 
 clave_value clave_global_get(const clave_global *global) {
-  return global_value(global->type, global->value);
+  clave_value v = global_value(global->type, global->value);
+  if (global->type == CL_V128) memcpy(v.of.v128, &global->value, 16);
+  return v;
 }
 
 clave_status clave_global_set(clave_global *global, clave_value v) {
@@ -369,6 +398,7 @@ clave_status clave_global_set(clave_global *global, clave_value v) {
     case CLAVE_F32: global->value.u64 = v.of.f32_bits; break;
     case CLAVE_I64: global->value.i64 = v.of.i64; break;
     case CLAVE_F64: global->value.u64 = v.of.f64_bits; break;
+    case CLAVE_V128: memcpy(&global->value, v.of.v128, 16); break;
     default: global->value.ref = v.of.externref; break;
   }
   return CLAVE_OK;
@@ -809,7 +839,14 @@ clave_status clave_instance_new(clave_engine *engine,
     g->mut = m->globals[i].type.mut;
     inst->globals[i] = g;
     inst->gvals[i] = &g->value;
-    g->value = eval_const(inst, &m->globals[i].init);
+    const cl_constexpr *init = &m->globals[i].init;
+    if (g->type == CL_V128) /* v128.const, or global.get of a v128 */
+      memcpy(&g->value,
+             init->op == CL_CONST_V128 ? (const void *)init->u.v128
+                                       : (const void *)inst->gvals[init->u.index],
+             16);
+    else
+      g->value = eval_const(inst, init);
   }
 
   /* tables */
