@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "engine/interp_ops.h"
+#include "engine/interp_simd.h"
 #include "engine/runtime.h"
 
 #if defined(__GNUC__) && !defined(CLAVE_NO_THREADED_DISPATCH)
@@ -914,6 +915,9 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
   }
   CL_CMP_OPS(CMPBR)
 #undef CMPBR
+
+  /* ---- v128 moves and SIMD ---- */
+#include "engine/interp_simd.inc"
 
 #ifndef CL_THREADED
       default:

@@ -11,6 +11,7 @@
 #define CLAVE_ENGINE_INTERP_OPS_H
 
 #include "engine/opcodes.h"
+#include "engine/opcodes_simd.h"
 
 /* the compare ops that fuse with br_if / if: X(NAME, type, C operator) */
 #define CL_CMP_OPS(X)            \
@@ -56,6 +57,48 @@
   X(BR_IF_##NAME, 4) X(BR_IF_##NAME##_I, 4) X(BR_IF_##NAME##_BACK, 4) \
   X(BR_IF_##NAME##_I_BACK, 4) X(BR_UNLESS_##NAME, 4) X(BR_UNLESS_##NAME##_I, 4)
 
+/* SIMD: one op per row of CL_SIMD_OPS (opcodes_simd.h) but v128.const
+ * (CONST_V128 below).  Each computes exactly what the wasm instruction of
+ * its row computes (the spec's lane-wise semantics, NaN rules included:
+ * a NaN result is canonical when every NaN operand is canonical, else an
+ * arithmetic NaN, the same rule as the scalar float ops), and traps like
+ * it ("out of bounds memory access" when ea + access bytes > memory size,
+ * ea = u32 address + offset computed in 64 bits).  A v128 operand or
+ * result is slot s and s+1 (16 bytes, lane 0 first, little endian); lane
+ * and offset immediates are 32-bit.  Operands by shape:
+ *   LOAD        s dst, s addr, i offset
+ *   STORE       s addr, s val, i offset
+ *   LOAD_LANE   s dst, s addr, s vec, i offset, i lane
+ *               (dst = vec with lane `lane` read from memory)
+ *   STORE_LANE  s addr, s vec, i offset, i lane
+ *   SHUFFLE     s dst, s a, s b, i m0, i m1, i m2, i m3 (the 16 lane
+ *               bytes, 4 per word, lane 0 in the low byte of m0)
+ *   SPLAT       s dst, s a (a scalar of the row's type)
+ *   EXTRACT     s dst, s a, i lane (dst: the row's scalar type)
+ *   REPLACE     s dst, s a, s b, i lane (b: the row's scalar type)
+ *   UNARY       s dst, s a
+ *   BINARY      s dst, s a, s b
+ *   TERNARY     s dst, s a, s b, s c (v128.bitselect: c is the mask)
+ *   TEST        s dst, s a (dst: i32)
+ *   SHIFT       s dst, s a, s count (count: i32, taken modulo lane bits)
+ * Every handler reads all its operands before it writes dst, which may
+ * overlap them. */
+#define CL_X_SIMD(NAME, sub, text, SHAPE, T, N) CL_X_SIMD_##SHAPE(NAME)
+#define CL_X_SIMD_LOAD(NAME) X(NAME, 4)
+#define CL_X_SIMD_STORE(NAME) X(NAME, 4)
+#define CL_X_SIMD_LOAD_LANE(NAME) X(NAME, 6)
+#define CL_X_SIMD_STORE_LANE(NAME) X(NAME, 5)
+#define CL_X_SIMD_CONST(NAME) /* CONST_V128 */
+#define CL_X_SIMD_SHUFFLE(NAME) X(NAME, 8)
+#define CL_X_SIMD_SPLAT(NAME) X(NAME, 3)
+#define CL_X_SIMD_EXTRACT(NAME) X(NAME, 4)
+#define CL_X_SIMD_REPLACE(NAME) X(NAME, 5)
+#define CL_X_SIMD_UNARY(NAME) X(NAME, 3)
+#define CL_X_SIMD_BINARY(NAME) X(NAME, 4)
+#define CL_X_SIMD_TERNARY(NAME) X(NAME, 5)
+#define CL_X_SIMD_TEST(NAME) X(NAME, 3)
+#define CL_X_SIMD_SHIFT(NAME) X(NAME, 4)
+
 /* X(NAME, words); words 0 = variable (br_table) */
 #define CL_IOPS(X)                                                          \
   X(UNREACHABLE, 1)                                                         \
@@ -74,19 +117,24 @@
   X(COPY_F32, 3)           /* typed variables */                            \
   X(COPY_F64, 3)                                                            \
   X(COPY_REF, 3)                                                            \
+  X(COPY_V128, 3)          /* s dst, s src: 16 bytes (two slots) */         \
   X(CONST_I32, 3)          /* s dst, i value */                             \
   X(CONST_F32, 3)          /* s dst, i bits */                              \
   X(CONST_I64, 4)          /* s dst, i lo, i hi */                          \
   X(CONST_F64, 4)          /* s dst, i lo, i hi */                          \
   X(CONST_REF, 2)          /* s dst: ref.null */                            \
+  X(CONST_V128, 6)         /* s dst, i w0, i w1, i w2, i w3 (bytes 0-15) */ \
   X(SELECT_I32, 5)         /* s dst, s a, s b, s cond */                    \
   X(SELECT_I64, 5)                                                          \
   X(SELECT_F32, 5)                                                          \
   X(SELECT_F64, 5)                                                          \
   X(SELECT_REF, 5)                                                          \
+  X(SELECT_V128, 5)        /* s dst, s a, s b, s cond: 16 bytes */          \
   X(REF_IS_NULL, 3)        /* s dst, s ref */                               \
   X(GLOBAL_GET, 3)         /* s dst, i global */                            \
   X(GLOBAL_SET, 3)         /* i global, s src */                            \
+  X(GLOBAL_GET_V128, 3)    /* s dst, i global: 16 bytes */                  \
+  X(GLOBAL_SET_V128, 3)    /* i global, s src: 16 bytes */                  \
   X(TABLE_GET, 4)          /* s dst, i table, s idx */                      \
   X(TABLE_SET, 4)          /* i table, s idx, s val */                      \
   X(TABLE_SIZE, 3)         /* s dst, i table */                             \
@@ -108,7 +156,8 @@
   CL_SAT_OPS(CL_X_UN)                                                       \
   CL_BINARY_OPS(CL_X_BIN)      /* s dst, s a, s b */                        \
   CL_IMM_OPS(CL_X_IMM)         /* s dst, s a, i imm (sign-extended) */      \
-  CL_CMP_OPS(CL_X_CMPBR)       /* s a, s b | i imm, t */
+  CL_CMP_OPS(CL_X_CMPBR)       /* s a, s b | i imm, t */                   \
+  CL_SIMD_OPS(CL_X_SIMD)       /* see above */
 
 enum {
 #define X(name, words) IOP_##name,

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "engine/interp_ops.h"
+#include "engine/opcodes_simd.h"
 #include "engine/reader.h"
 #include "engine/runtime.h"
 
@@ -160,6 +161,7 @@ static int copy_op(uint8_t type) {
     case CL_I64: return IOP_COPY_I64;
     case CL_F32: return IOP_COPY_F32;
     case CL_F64: return IOP_COPY_F64;
+    case CL_V128: return IOP_COPY_V128;
     default: return IOP_COPY_REF;
   }
 }
@@ -170,6 +172,7 @@ static int select_op(uint8_t type) {
     case CL_I64: return IOP_SELECT_I64;
     case CL_F32: return IOP_SELECT_F32;
     case CL_F64: return IOP_SELECT_F64;
+    case CL_V128: return IOP_SELECT_V128;
     default: return IOP_SELECT_REF;
   }
 }
@@ -409,6 +412,11 @@ static void tr_skip_imm(cl_reader *r, uint8_t op) {
     case OP_I64_CONST: cl_read_s64(r); break;
     case OP_F32_CONST: cl_read_fixed32(r); break;
     case OP_F64_CONST: cl_read_fixed64(r); break;
+    case OP_PREFIX_FD: {
+      const cl_simd_info *si = cl_simd_op(cl_read_u32(r));
+      if (si) cl_simd_skip_imm(r, si->shape);
+      break;
+    }
     case OP_PREFIX_FC: {
       uint32_t sub = cl_read_u32(r);
       switch (sub) {
@@ -689,6 +697,122 @@ static void tr_br_if(tr *t, uint32_t d) {
   tr_br(t, d);
   put32(t, skip, t->nw);
   tr_reset_peephole(t);
+}
+
+/* ---- SIMD ---- */
+
+/* The internal op of each SIMD sub-opcode (v128.const: CONST_V128). */
+#define TR_SIMD_IOP_CONST(NAME) IOP_CONST_V128
+#define TR_SIMD_IOP_OTHER(NAME) IOP_##NAME
+#define TR_SIMD_IOP_LOAD TR_SIMD_IOP_OTHER
+#define TR_SIMD_IOP_STORE TR_SIMD_IOP_OTHER
+#define TR_SIMD_IOP_LOAD_LANE TR_SIMD_IOP_OTHER
+#define TR_SIMD_IOP_STORE_LANE TR_SIMD_IOP_OTHER
+#define TR_SIMD_IOP_SHUFFLE TR_SIMD_IOP_OTHER
+#define TR_SIMD_IOP_SPLAT TR_SIMD_IOP_OTHER
+#define TR_SIMD_IOP_EXTRACT TR_SIMD_IOP_OTHER
+#define TR_SIMD_IOP_REPLACE TR_SIMD_IOP_OTHER
+#define TR_SIMD_IOP_UNARY TR_SIMD_IOP_OTHER
+#define TR_SIMD_IOP_BINARY TR_SIMD_IOP_OTHER
+#define TR_SIMD_IOP_TERNARY TR_SIMD_IOP_OTHER
+#define TR_SIMD_IOP_TEST TR_SIMD_IOP_OTHER
+#define TR_SIMD_IOP_SHIFT TR_SIMD_IOP_OTHER
+static const uint16_t tr_simd_iops[OPFD_COUNT] = {
+#define X(NAME, sub, text, SHAPE, T, N) [sub] = TR_SIMD_IOP_##SHAPE(NAME),
+    CL_SIMD_OPS(X)
+#undef X
+};
+
+/* Pop n operands (the slots to read them from into in[]) and give the
+ * natural slot of the first one, where the result goes. */
+static uint32_t tr_pop_n(tr *t, uint32_t n, uint32_t *in) {
+  uint32_t first = t->sp - n;
+  for (uint32_t i = 0; i < n; i++) in[i] = tr_use(t, first + i);
+  t->sp = first;
+  return NAT(t, first);
+}
+
+/* One 0xFD instruction (its sub-opcode comes next in r).  v128 values are
+ * never kept as K_CONST entries: v128.const is emitted at once, which dst
+ * patching can still retarget to a local. */
+static void tr_simd(tr *t, cl_reader *r) {
+  uint32_t sub = cl_read_u32(r);
+  const cl_simd_info *si = cl_simd_op(sub);
+  if (!si) return; /* the validator refused it; the reader error says */
+  int iop = tr_simd_iops[sub];
+  uint32_t in[3], dst, off = 0, lane = 0, p = 0;
+  uint8_t rtype = CL_V128;
+  if (si->shape == CL_SIMD_LOAD || si->shape == CL_SIMD_STORE ||
+      si->shape == CL_SIMD_LOAD_LANE || si->shape == CL_SIMD_STORE_LANE) {
+    cl_read_u32(r); /* alignment: a hint */
+    off = cl_read_u32(r);
+  }
+  if (si->shape == CL_SIMD_LOAD_LANE || si->shape == CL_SIMD_STORE_LANE ||
+      si->shape == CL_SIMD_EXTRACT || si->shape == CL_SIMD_REPLACE)
+    lane = cl_read_u8(r);
+  switch (si->shape) {
+    case CL_SIMD_LOAD:
+      dst = tr_pop_n(t, 1, in);
+      p = tr_emit(t, iop, "ssi", dst, in[0], off);
+      break;
+    case CL_SIMD_STORE:
+      tr_pop_n(t, 2, in);
+      tr_emit(t, iop, "ssi", in[0], in[1], off);
+      return;
+    case CL_SIMD_LOAD_LANE:
+      dst = tr_pop_n(t, 2, in);
+      p = tr_emit(t, iop, "sssii", dst, in[0], in[1], off, lane);
+      break;
+    case CL_SIMD_STORE_LANE:
+      tr_pop_n(t, 2, in);
+      tr_emit(t, iop, "ssii", in[0], in[1], off, lane);
+      return;
+    case CL_SIMD_CONST:
+    case CL_SIMD_SHUFFLE: {
+      uint32_t w[4];
+      for (int i = 0; i < 4; i++) w[i] = cl_read_fixed32(r);
+      if (si->shape == CL_SIMD_CONST) {
+        dst = NAT(t, t->sp);
+        p = tr_emit(t, iop, "siiii", dst, w[0], w[1], w[2], w[3]);
+      } else {
+        dst = tr_pop_n(t, 2, in);
+        p = tr_emit(t, iop, "sssiiii", dst, in[0], in[1], w[0], w[1], w[2],
+                    w[3]);
+      }
+      break;
+    }
+    case CL_SIMD_EXTRACT:
+      rtype = si->type;
+      dst = tr_pop_n(t, 1, in);
+      p = tr_emit(t, iop, "ssi", dst, in[0], lane);
+      break;
+    case CL_SIMD_REPLACE:
+      dst = tr_pop_n(t, 2, in);
+      p = tr_emit(t, iop, "sssi", dst, in[0], in[1], lane);
+      break;
+    case CL_SIMD_TEST:
+      rtype = CL_I32;
+      /* fall through */
+    case CL_SIMD_SPLAT:
+    case CL_SIMD_UNARY:
+      dst = tr_pop_n(t, 1, in);
+      p = tr_emit(t, iop, "ss", dst, in[0]);
+      break;
+    case CL_SIMD_BINARY:
+    case CL_SIMD_SHIFT:
+      dst = tr_pop_n(t, 2, in);
+      p = tr_emit(t, iop, "sss", dst, in[0], in[1]);
+      break;
+    case CL_SIMD_TERNARY:
+      dst = tr_pop_n(t, 3, in);
+      p = tr_emit(t, iop, "ssss", dst, in[0], in[1], in[2]);
+      break;
+    default:
+      return;
+  }
+  if (t->oom) return;
+  tr_push_temp(t, rtype);
+  t->last_dst = p + 2;
 }
 
 /* ---- the main loop ---- */
@@ -981,8 +1105,11 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
       }
       case OP_GLOBAL_GET: {
         uint32_t g = cl_read_u32(&r);
-        uint32_t p = tr_emit(t, IOP_GLOBAL_GET, "si", NAT(t, t->sp), g);
-        tr_push_temp(t, m->globals[g].type.type);
+        uint8_t gt = m->globals[g].type.type;
+        uint32_t p =
+            tr_emit(t, gt == CL_V128 ? IOP_GLOBAL_GET_V128 : IOP_GLOBAL_GET,
+                    "si", NAT(t, t->sp), g);
+        tr_push_temp(t, gt);
         t->last_dst = p + 2;
         break;
       }
@@ -990,7 +1117,10 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
         uint32_t g = cl_read_u32(&r);
         uint32_t s = tr_use(t, t->sp - 1);
         t->sp--;
-        tr_emit(t, IOP_GLOBAL_SET, "is", g, s);
+        tr_emit(t,
+                m->globals[g].type.type == CL_V128 ? IOP_GLOBAL_SET_V128
+                                                   : IOP_GLOBAL_SET,
+                "is", g, s);
         break;
       }
       case OP_TABLE_GET: {
@@ -1060,6 +1190,9 @@ static clave_status tr_function(tr *t, uint32_t defidx, cl_code *out) {
         t->last_dst = t->last_pos + 2;
         break;
       }
+      case OP_PREFIX_FD:
+        tr_simd(t, &r);
+        break;
       case OP_PREFIX_FC: {
         uint32_t sub = cl_read_u32(&r);
         switch (sub) {
