@@ -70,6 +70,94 @@ static clave_value st_refv(clave_valtype type, void *p) {
   return v;
 }
 
+
+/* v128 values: lanes of each shape as little-endian bits, per-lane NaN
+ * classes in expected float lanes, and malformed lanes refused. */
+static bool st_v128_json(const char *text, clave_value *v, st_expected *e) {
+  json_error_t jerr;
+  char why[200];
+  json_t *j = json_loads(text, 0, &jerr);
+  bool ok = j && st_value_from_json(j, v, why, sizeof why) == ST_PARSE_OK &&
+            st_expected_from_json(j, e, why, sizeof why) == ST_PARSE_OK;
+  json_decref(j);
+  return ok;
+}
+
+static bool st_v128_refused(const char *text, const char *want_why) {
+  json_error_t jerr;
+  char why[200] = "";
+  clave_value v;
+  json_t *j = json_loads(text, 0, &jerr);
+  bool ok = j && st_value_from_json(j, &v, why, sizeof why) == ST_PARSE_BAD &&
+            strcmp(why, want_why) == 0;
+  json_decref(j);
+  return ok;
+}
+
+static void st_v128_checks(st_check *t) {
+  clave_value v, got;
+  st_expected e;
+  EXPECT(t, st_v128_json("{\"type\": \"v128\", \"lane_type\": \"i16\", "
+                         "\"value\": [\"1\", \"65535\", \"0\", \"0\", "
+                         "\"0\", \"0\", \"0\", \"258\"]}",
+                         &v, &e) &&
+                v.type == CLAVE_V128 && v.of.v128[0] == 1 &&
+                v.of.v128[1] == 0 && v.of.v128[2] == 0xFF &&
+                v.of.v128[3] == 0xFF && v.of.v128[14] == 2 &&
+                v.of.v128[15] == 1 && st_value_matches(&e, &v));
+  got = v;
+  got.of.v128[15] = 0;
+  EXPECT(t, !st_value_matches(&e, &got));
+  EXPECT(t, st_v128_json("{\"type\": \"v128\", \"lane_type\": \"i64\", "
+                         "\"value\": [\"18446744073709551615\", \"2\"]}",
+                         &v, &e) &&
+                v.of.v128[7] == 0xFF && v.of.v128[8] == 2);
+  /* f32 lanes: a canonical NaN class in lane 1, an arithmetic one in 3 */
+  json_error_t jerr;
+  char why[200];
+  json_t *j = json_loads(
+      "{\"type\": \"v128\", \"lane_type\": \"f32\", \"value\": "
+      "[\"1065353216\", \"nan:canonical\", \"0\", \"nan:arithmetic\"]}",
+      0, &jerr);
+  EXPECT(t, j && st_expected_from_json(j, &e, why, sizeof why) == ST_PARSE_OK);
+  EXPECT(t, j && st_value_from_json(j, &v, why, sizeof why) == ST_PARSE_BAD);
+  json_decref(j);
+  uint32_t lanes[4] = {0x3f800000u, 0xffc00000u, 0, 0x7fe00000u};
+  got.type = CLAVE_V128;
+  memcpy(got.of.v128, lanes, 16);
+  EXPECT(t, st_value_matches(&e, &got));
+  lanes[1] = 0x7fc00001u; /* arithmetic, not canonical */
+  memcpy(got.of.v128, lanes, 16);
+  EXPECT(t, !st_value_matches(&e, &got));
+  lanes[1] = 0x7fc00000u;
+  lanes[3] = 0x7f800001u; /* signalling: not arithmetic */
+  memcpy(got.of.v128, lanes, 16);
+  EXPECT(t, !st_value_matches(&e, &got));
+  char buf[200];
+  st_expected_format(&e, buf, sizeof buf);
+  EXPECT(t, strcmp(buf, "v128:f32x4:0x3f800000 nan:canonical 0x00000000 "
+                        "nan:arithmetic") == 0);
+  lanes[3] = 0x7fc00000u;
+  memcpy(got.of.v128, lanes, 16);
+  st_value_format(&got, buf, sizeof buf);
+  EXPECT(t, strcmp(buf, "v128:i32x4:0x3f800000 0x7fc00000 0x00000000 "
+                        "0x7fc00000") == 0);
+  /* bad shapes and lanes */
+  EXPECT(t, st_v128_refused("{\"type\": \"v128\", \"lane_type\": \"i32\", "
+                            "\"value\": [\"0\", \"0\", \"0\"]}",
+                            "v128 value of i32 lanes needs 4 of them"));
+  EXPECT(t, st_v128_refused("{\"type\": \"v128\", \"lane_type\": \"i8\", "
+                            "\"value\": [\"256\", \"0\", \"0\", \"0\", "
+                            "\"0\", \"0\", \"0\", \"0\", \"0\", \"0\", "
+                            "\"0\", \"0\", \"0\", \"0\", \"0\", \"0\"]}",
+                            "bad i8 lane 0 \"256\" of a v128 value"));
+  EXPECT(t, st_v128_refused("{\"type\": \"v128\", \"lane_type\": \"f16\", "
+                            "\"value\": []}",
+                            "v128 value with lane type \"f16\""));
+  EXPECT(t, st_v128_refused("{\"type\": \"v128\"}",
+                            "v128 value with lane type \"(none)\""));
+}
+
 static void st_test_parse(st_check *t) {
   clave_value v;
   char why[200];
@@ -116,7 +204,9 @@ static void st_test_parse(st_check *t) {
                 strcmp(why,
                        "funcref argument \"3\": only null is "
                        "supported") == 0);
-  EXPECT(t, st_parse_why("v128", "0", why, sizeof why) == ST_PARSE_SIMD);
+  EXPECT(t, st_parse_why("v128", "0", why, sizeof why) == ST_PARSE_BAD &&
+                strcmp(why,
+                       "v128 value without lanes (lane_type and value)") == 0);
 
   /* The same through JSON, as the scripts carry them. */
   json_error_t jerr;
@@ -133,9 +223,9 @@ static void st_test_parse(st_check *t) {
       "[\"0\", \"0\", \"0\", \"0\"]}",
       0, &jerr);
   st_expected e;
-  EXPECT(t,
-         j && st_expected_from_json(j, &e, why, sizeof why) == ST_PARSE_SIMD);
+  EXPECT(t, j && st_expected_from_json(j, &e, why, sizeof why) == ST_PARSE_OK);
   json_decref(j);
+  st_v128_checks(t);
 }
 
 static void st_test_nan(st_check *t) {

@@ -93,12 +93,17 @@ typedef enum st_match {
 typedef struct st_expected {
   st_match match;
   clave_value value; /* type always set; bits for ST_MATCH_EXACT */
+  /* v128 only (match is ST_MATCH_EXACT): the lane shape the script wrote
+   * and, per lane, exact bits or a NaN class (float lanes) */
+  uint8_t lane_bits; /* 8, 16, 32 or 64; 0 when not a v128 */
+  bool float_lanes;
+  st_match lanes[16];
 } st_expected;
 
 typedef enum st_parse_result {
   ST_PARSE_OK = 0,
   ST_PARSE_BAD, /* malformed value; the message says why */
-  ST_PARSE_SIMD /* a v128 value: the command is skipped */
+  ST_PARSE_SIMD /* no longer returned: v128 values are parsed */
 } st_parse_result;
 
 /* "i32" -> CLAVE_I32 ...; false if the name is unknown. */
@@ -109,7 +114,11 @@ const char *st_valtype_name(clave_valtype type);
 void *st_extern_ref(uint64_t n);
 
 /* An argument value from its type name and wast2json text ("42", "null").
- * text may be NULL (no "value" field).  why gets a message on failure. */
+ * text may be NULL (no "value" field).  why gets a message on failure.
+ * A v128 has no text form (its lanes are a JSON array): use the _json
+ * functions, which read {"type": "v128", "lane_type": "i32", "value":
+ * ["1", "2", "3", "4"]} (lanes as unsigned decimal bit patterns; an
+ * expected float lane may be a NaN class). */
 st_parse_result st_value_from_text(const char *type, const char *text,
                                    clave_value *out, char *why, size_t whylen);
 /* An expected result, which may also be a NaN class ("nan:canonical",
@@ -177,6 +186,9 @@ typedef struct st_options {
   uint64_t timeout_ms; /* per top-level call */
   st_watchdog *watchdog;
   const struct st_skiplist *skips; /* may be NULL */
+  clave_tier tier;        /* --engine: the tier of the engine of a script */
+  uint32_t engine_flags;  /* --aot-bounds-checks, --aot-no-cache */
+  const char *aot_cache;  /* --aot-cache: folder of AOT objects, or NULL */
 } st_options;
 
 /* Run every command of one wast2json script; counts go to *counts.  name
