@@ -163,10 +163,37 @@ void clave_extern_release(clave_extern ext);
 
 typedef struct clave_engine clave_engine;
 
+/* Execution tiers.  The interpreter runs translated code directly; the
+ * AOT tier compiles each module to native code with the system C compiler
+ * (once per machine: objects are cached) and runs that, with the same
+ * traps, fuel, limits and results (docs/aot.md). */
+typedef enum clave_tier {
+  CLAVE_TIER_INTERP = 0, /* the interpreter (the default) */
+  CLAVE_TIER_AOT = 1,    /* native code; loading fails when it cannot be */
+  CLAVE_TIER_AUTO = 2    /* AOT when a compiler is present and the module
+                            is cached or large enough to pay back the
+                            compile (docs/aot.md), else the interpreter */
+} clave_tier;
+
+/* clave_engine_config.flags */
+#define CLAVE_ENGINE_AOT_BOUNDS_CHECKS 0x1u /* AOT code checks every memory
+                                               access instead of relying on
+                                               guard pages and SIGSEGV */
+#define CLAVE_ENGINE_AOT_NO_CACHE 0x2u      /* compile into a temporary file;
+                                               never read or write the cache */
+
 typedef struct clave_engine_config {
-  /* Reserved for tiers and caches of later versions; zero is the default. */
-  uint32_t flags;
+  uint32_t flags;        /* CLAVE_ENGINE_* */
+  clave_tier tier;       /* zero: CLAVE_TIER_INTERP */
+  /* Folder of compiled AOT objects (copied); NULL: $XDG_CACHE_HOME/clave,
+   * else $HOME/.cache/clave.  The C compiler is $CLAVE_CC, else cc. */
+  const char *cache_dir;
 } clave_engine_config;
+
+/* "interp", "aot", "auto" */
+const char *clave_tier_name(clave_tier tier);
+/* The tier named name ("interp", "aot" or "auto"); false for others. */
+bool clave_tier_parse(const char *name, clave_tier *out);
 
 clave_engine *clave_engine_new(const clave_engine_config *config);
 void clave_engine_free(clave_engine *engine);
@@ -220,6 +247,22 @@ const uint8_t *clave_module_custom_section(const clave_module *module,
 size_t clave_module_code_size(const clave_module *module);
 /* Size in bytes of the module's code section. */
 size_t clave_module_wasm_code_size(const clave_module *module);
+
+/* The tier the module's functions run in: CLAVE_TIER_INTERP or
+ * CLAVE_TIER_AOT (an AUTO engine has decided by now). */
+clave_tier clave_module_tier(const clave_module *module);
+
+typedef struct clave_aot_info {
+  clave_tier tier;    /* as clave_module_tier */
+  bool cached;        /* AOT: the object came from the cache */
+  double compile_ms;  /* AOT, compiled now: C generation and compiler */
+  size_t c_bytes;     /* AOT, compiled now: size of the generated C */
+  const char *object; /* the cached object's path, or NULL (borrowed) */
+  const char *note;   /* AUTO kept the interpreter: why (or NULL) */
+} clave_aot_info;
+
+/* How the module's native code came about (for tools and benchmarks). */
+void clave_module_aot_info(const clave_module *module, clave_aot_info *out);
 
 /* ---- host objects ------------------------------------------------------ */
 

@@ -32,6 +32,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "engine/aot.h"
 #include "engine/runtime.h"
 
 #define PAGE_SIZE_WASM 65536ull
@@ -47,6 +48,10 @@ uint64_t cl_now_ns(void) {
 clave_engine *clave_engine_new(const clave_engine_config *config) {
   clave_engine *e = calloc(1, sizeof *e);
   if (e && config) e->flags = config->flags;
+  if (e && cl_aot_engine_new(e, config) != CLAVE_OK) { /* AOT hook */
+    free(e);
+    return NULL;
+  }
   return e;
 }
 
@@ -59,6 +64,7 @@ void clave_engine_free(clave_engine *engine) {
     engine->parked = inst->next_parked;
     instance_destroy(inst);
   }
+  cl_aot_engine_free(engine); /* AOT hook */
   free(engine);
 }
 
@@ -127,12 +133,18 @@ clave_status clave_module_load(clave_engine *engine, const uint8_t *bytes,
     cl_error_set(err, CLAVE_ENOMEM, "out of memory loading the module");
     return CLAVE_ENOMEM;
   }
+  st = cl_aot_module_load(mod, err); /* AOT hook: native code, or not */
+  if (st != CLAVE_OK) {
+    clave_module_free(mod);
+    return st;
+  }
   *out = mod;
   return CLAVE_OK;
 }
 
 void clave_module_free(clave_module *module) {
   if (!module || --module->refs > 0) return;
+  cl_aot_module_free(module); /* AOT hook */
   for (uint32_t i = 0; i < module->m->ntypes; i++) {
     if (module->sig_types) free(module->sig_types[i]);
     if (module->pub_types) free(module->pub_types[i]);
@@ -800,6 +812,8 @@ clave_status clave_instance_new(clave_engine *engine,
     f->obj.refs = 1;
     f->inst = inst;
     f->code = &module->codes[i];
+    f->native = cl_aot_native(module, i); /* AOT hook */
+    if (f->native) f->code = NULL;
     f->sig.nparams = m->types[tix].nparams;
     f->sig.nresults = m->types[tix].nresults;
     f->sig.types = module->sig_types[tix];

@@ -151,6 +151,7 @@ _Static_assert(__builtin_offsetof(struct clave_global, value_hi) ==
 struct clave_engine {
   uint32_t flags;
   clave_instance *parked; /* released instances whose functions escaped */
+  struct cl_aot_engine *aot; /* AOT tier settings (aot_build.c) */
 };
 
 struct clave_module {
@@ -162,6 +163,7 @@ struct clave_module {
   /* per type index, shared by every instance's functions */
   uint8_t **sig_types;         /* params then results */
   clave_valtype **pub_types;   /* the same as clave_valtype */
+  struct cl_aot_module *aot;   /* native code (aot_build.c), or NULL */
 };
 
 /* One activation record of the interpreter (the frame stack is separate

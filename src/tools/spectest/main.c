@@ -36,7 +36,13 @@ static void st_usage(FILE *f) {
           "usage: clave-spectest [options] FILE.json...\n"
           "Run WebAssembly spec-test scripts converted by wast2json.\n"
           "\n"
-          "  --engine interp     engine tier to run (only interp for now)\n"
+          "  --engine TIER       interp (default), aot or auto\n"
+          "  --aot-bounds-checks AOT code checks bounds instead of using "
+          "guard pages\n"
+          "  --aot-cache DIR     folder of compiled AOT objects (default\n"
+          "                      $XDG_CACHE_HOME/clave)\n"
+          "  --aot-no-cache      compile every module afresh, cache "
+          "nothing\n"
           "  -v, --verbose       every failure in full; spectest.print "
           "output\n"
           "  -q, --quiet         no line per failure, only the table\n"
@@ -299,7 +305,10 @@ int main(int argc, char **argv) {
     OPT_RATCHET,
     OPT_WRITE_RATCHET,
     OPT_SELF_TEST,
-    OPT_NO_FORK
+    OPT_NO_FORK,
+    OPT_AOT_BOUNDS,
+    OPT_AOT_CACHE,
+    OPT_AOT_NO_CACHE
   };
   static const struct option longopts[] = {
       {"engine", required_argument, NULL, OPT_ENGINE},
@@ -312,6 +321,9 @@ int main(int argc, char **argv) {
       {"write-ratchet", required_argument, NULL, OPT_WRITE_RATCHET},
       {"self-test", no_argument, NULL, OPT_SELF_TEST},
       {"no-fork", no_argument, NULL, OPT_NO_FORK},
+      {"aot-bounds-checks", no_argument, NULL, OPT_AOT_BOUNDS},
+      {"aot-cache", required_argument, NULL, OPT_AOT_CACHE},
+      {"aot-no-cache", no_argument, NULL, OPT_AOT_NO_CACHE},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
@@ -333,13 +345,22 @@ int main(int argc, char **argv) {
         opt.trace = true;
         break;
       case OPT_ENGINE:
-        if (strcmp(optarg, "interp") != 0) {
+        if (!clave_tier_parse(optarg, &opt.tier)) {
           fprintf(stderr,
                   "clave-spectest: unknown engine \"%s\" (available: "
-                  "interp)\n",
+                  "interp, aot, auto)\n",
                   optarg);
           return 2;
         }
+        break;
+      case OPT_AOT_BOUNDS:
+        opt.engine_flags |= CLAVE_ENGINE_AOT_BOUNDS_CHECKS;
+        break;
+      case OPT_AOT_CACHE:
+        opt.aot_cache = optarg;
+        break;
+      case OPT_AOT_NO_CACHE:
+        opt.engine_flags |= CLAVE_ENGINE_AOT_NO_CACHE;
         break;
       case OPT_TIMEOUT: {
         char *end;

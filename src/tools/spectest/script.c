@@ -850,6 +850,9 @@ void st_script_run(const char *json_path, const char *name,
 
   clave_engine_config cfg;
   memset(&cfg, 0, sizeof cfg);
+  cfg.tier = opt->tier;
+  cfg.flags = opt->engine_flags;
+  cfg.cache_dir = opt->aot_cache;
   s.engine = clave_engine_new(&cfg);
   s.linker = s.engine ? clave_linker_new(s.engine) : NULL;
   clave_error err;

@@ -186,6 +186,9 @@ typedef struct st_options {
   uint64_t timeout_ms; /* per top-level call */
   st_watchdog *watchdog;
   const struct st_skiplist *skips; /* may be NULL */
+  clave_tier tier;        /* --engine: the tier of the engine of a script */
+  uint32_t engine_flags;  /* --aot-bounds-checks, --aot-no-cache */
+  const char *aot_cache;  /* --aot-cache: folder of AOT objects, or NULL */
 } st_options;
 
 /* Run every command of one wast2json script; counts go to *counts.  name

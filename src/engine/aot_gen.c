@@ -1,0 +1,1627 @@
+/*
+ * aot_gen.c - the interpreter's slot code -> one C translation unit.
+ *
+ * Input is the cl_code of every defined function (translate.c), which is
+ * fully typed: every instruction's operand types follow from its op, the
+ * callee's type or the global's type.  So each (slot, value type) pair of
+ * a frame becomes one C local ("s12i" is slot 12 as i32, "s12d" as f64)
+ * that the C compiler can keep in a register, branch targets become
+ * labels, and each wasm function becomes a static C function with typed
+ * parameters and results:
+ *
+ *     RESULT fN(cl_aot_ctx *restrict cx, uint32_t fp, uint32_t d, P...)
+ *
+ * fp and d are the interpreter's frame position in the slot stack and
+ * frame depth, carried along only so that native code runs out of stack
+ * ("call stack exhausted") exactly where the interpreter would.  Fuel is
+ * charged where the interpreter charges it: one unit on function entry
+ * and one per taken loop back-edge; the budget lives in a local and is
+ * stored (volatile) into cx->budget at every charge, so a trap, even one
+ * raised by a fault, leaves the exact count behind.
+ *
+ * What the C compiler must not do (and how it is stopped):
+ *   - drop a load whose value is unused, or move a memory access across
+ *     another one, in guard-page mode: every access to linear memory and
+ *     to globals is volatile, so the accesses happen in program order and
+ *     a fault leaves exactly the stores before it in memory;
+ *   - fold away a trap: division, remainder and float->int truncation
+ *     check their operands explicitly and call the (opaque, noreturn)
+ *     trap helper; with explicit bounds checks (CL_AOT_BOUNDS_CHECKS)
+ *     each access is guarded the same way;
+ *   - change float results: the object is built with -ffp-contract=off
+ *     -fno-fast-math -frounding-math (aot_build.c), f32 stays float, and
+ *     abs/neg/copysign/reinterpret work on bits.
+ *
+ * The semantics of every op are the C helpers of the prelude (cl_i32_add
+ * and friends, named after the wasm instruction), written to compute what
+ * interp.c's handler of the same op computes.
+ *
+ * Handler words are mapped back to ops through cl_interp_handlers().  Two
+ * ops can share one handler word when the interpreter gives them one
+ * body: that only happens within the typed variants of one untyped move
+ * (COPY_*, CONST_*, SELECT_*), and for those the generator writes the
+ * move for every candidate type that is ever read later, so the one that
+ * holds the value is right and the others are dead code the C compiler
+ * removes.  Any other ambiguity is reported as unsupported.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/aot.h"
+#include "engine/interp_ops.h"
+
+const char cl_aot_gen_rev[] = "gen-3";
+
+/* slot value types */
+enum { AT_I32, AT_I64, AT_F32, AT_F64, AT_REF, AT_V128, AT_N };
+static const char ag_suffix[AT_N] = {'i', 'l', 'f', 'd', 'r', 'v'};
+static const char *const ag_ctype[AT_N] = {"uint32_t", "uint64_t", "float",
+                                           "double",   "cl_ref",   "cl_v128"};
+static const char *const ag_field[AT_N] = {"u32", "u64", "f32",
+                                           "f64", "ref", NULL};
+
+static int ag_type(uint8_t vt) {
+  switch (vt) {
+    case CL_I32: return AT_I32;
+    case CL_I64: return AT_I64;
+    case CL_F32: return AT_F32;
+    case CL_F64: return AT_F64;
+    case CL_V128: return AT_V128;
+    default: return AT_REF;
+  }
+}
+
+static uint32_t ag_width(int t) { return t == AT_V128 ? 2 : 1; }
+
+/* ---- the internal ops ---- */
+
+static const char *const ag_iop_name[IOP_COUNT] = {
+#define X(name, words) #name,
+    CL_IOPS(X)
+#undef X
+};
+
+/* Operand formats: 's' slot (one unit), 'i' 32-bit immediate, 't' branch
+ * target (two units each).  NULL: an op the generator does not know. */
+static const char *const ag_fmt[IOP_COUNT] = {
+    [IOP_UNREACHABLE] = "",
+    [IOP_BR] = "t",
+    [IOP_BR_BACK] = "t",
+    [IOP_BR_IF] = "st",
+    [IOP_BR_IF_BACK] = "st",
+    [IOP_BR_UNLESS] = "st",
+    [IOP_BR_TABLE] = "si", /* + n+1 targets */
+    [IOP_RETURN] = "",
+    [IOP_CALL] = "is",
+    [IOP_CALL_INTERNAL] = "is",
+    [IOP_CALL_INDIRECT] = "iiss",
+    [IOP_REF_IS_NULL] = "ss",
+    [IOP_GLOBAL_GET] = "si",
+    [IOP_GLOBAL_SET] = "is",
+    [IOP_TABLE_GET] = "sis",
+    [IOP_TABLE_SET] = "iss",
+    [IOP_TABLE_SIZE] = "si",
+    [IOP_TABLE_GROW] = "siss",
+    [IOP_TABLE_FILL] = "isss",
+    [IOP_TABLE_COPY] = "iisss",
+    [IOP_TABLE_INIT] = "iisss",
+    [IOP_ELEM_DROP] = "i",
+    [IOP_MEMORY_SIZE] = "s",
+    [IOP_MEMORY_GROW] = "ss",
+    [IOP_MEMORY_INIT] = "isss",
+    [IOP_DATA_DROP] = "i",
+    [IOP_MEMORY_COPY] = "sss",
+    [IOP_MEMORY_FILL] = "sss",
+    [IOP_REF_FUNC] = "si",
+#define X(NAME, code, text, type, bytes) [IOP_##NAME] = "ssi",
+    CL_LOAD_OPS(X) CL_STORE_OPS(X)
+#undef X
+#define X(NAME, code, text, in, out) [IOP_##NAME] = "ss",
+    CL_UNARY_OPS(X) CL_SAT_OPS(X)
+#undef X
+#define X(NAME, code, text, in, out) [IOP_##NAME] = "sss",
+    CL_BINARY_OPS(X)
+#undef X
+#define X(NAME) [IOP_##NAME##_I] = "ssi",
+    CL_IMM_OPS(X)
+#undef X
+#define X(NAME, type, op)                                              \
+  [IOP_BR_IF_##NAME] = "sst", [IOP_BR_IF_##NAME##_I] = "sit",          \
+  [IOP_BR_IF_##NAME##_BACK] = "sst", [IOP_BR_IF_##NAME##_I_BACK] = "sit", \
+  [IOP_BR_UNLESS_##NAME] = "sst", [IOP_BR_UNLESS_##NAME##_I] = "sit",
+    CL_CMP_OPS(X)
+#undef X
+};
+
+/* the typed variants of an untyped move, recognised by name */
+enum { G_NONE, G_COPY, G_CONST, G_SELECT };
+
+static int ag_group_of(int iop, int *type) {
+  const char *n = ag_iop_name[iop];
+  int g = G_NONE;
+  size_t skip = 0;
+  if (strncmp(n, "COPY_", 5) == 0) g = G_COPY, skip = 5;
+  else if (strncmp(n, "CONST_", 6) == 0) g = G_CONST, skip = 6;
+  else if (strncmp(n, "SELECT_", 7) == 0) g = G_SELECT, skip = 7;
+  if (g == G_NONE) return G_NONE;
+  static const char *const tn[AT_N] = {"I32", "I64", "F32", "F64", "REF",
+                                       "V128"};
+  for (int t = 0; t < AT_N; t++)
+    if (strcmp(n + skip, tn[t]) == 0) {
+      *type = t;
+      return g;
+    }
+  return G_NONE;
+}
+
+static const char *ag_group_fmt(int g, int t) {
+  switch (g) {
+    case G_COPY: return "ss";
+    case G_SELECT: return "ssss";
+    default:
+      switch (t) {
+        case AT_I32: case AT_F32: return "si";
+        case AT_I64: case AT_F64: return "sii";
+        case AT_REF: return "s";
+        default: return "siiii";
+      }
+  }
+}
+
+/* loads and stores: C type of the access, conversion to the value */
+typedef struct ag_mem {
+  const char *ptr;  /* type of the access through a pointer */
+  const char *conv; /* cast applied to the loaded value ("" none) */
+  int vtype;        /* AT_ type of the value */
+  uint32_t bytes;
+} ag_mem;
+
+static bool ag_mem_of(int iop, ag_mem *a) {
+  switch (iop) {
+    case IOP_I32_LOAD: *a = (ag_mem){"cl_u32u", "", AT_I32, 4}; return true;
+    case IOP_I64_LOAD: *a = (ag_mem){"cl_u64u", "", AT_I64, 8}; return true;
+    case IOP_F32_LOAD: *a = (ag_mem){"cl_f32u", "", AT_F32, 4}; return true;
+    case IOP_F64_LOAD: *a = (ag_mem){"cl_f64u", "", AT_F64, 8}; return true;
+    case IOP_I32_LOAD8_S:
+      *a = (ag_mem){"int8_t", "(uint32_t)(int32_t)", AT_I32, 1};
+      return true;
+    case IOP_I32_LOAD8_U:
+      *a = (ag_mem){"uint8_t", "(uint32_t)", AT_I32, 1};
+      return true;
+    case IOP_I32_LOAD16_S:
+      *a = (ag_mem){"cl_i16u", "(uint32_t)(int32_t)", AT_I32, 2};
+      return true;
+    case IOP_I32_LOAD16_U:
+      *a = (ag_mem){"cl_u16u", "(uint32_t)", AT_I32, 2};
+      return true;
+    case IOP_I64_LOAD8_S:
+      *a = (ag_mem){"int8_t", "(uint64_t)(int64_t)", AT_I64, 1};
+      return true;
+    case IOP_I64_LOAD8_U:
+      *a = (ag_mem){"uint8_t", "(uint64_t)", AT_I64, 1};
+      return true;
+    case IOP_I64_LOAD16_S:
+      *a = (ag_mem){"cl_i16u", "(uint64_t)(int64_t)", AT_I64, 2};
+      return true;
+    case IOP_I64_LOAD16_U:
+      *a = (ag_mem){"cl_u16u", "(uint64_t)", AT_I64, 2};
+      return true;
+    case IOP_I64_LOAD32_S:
+      *a = (ag_mem){"cl_i32u", "(uint64_t)(int64_t)", AT_I64, 4};
+      return true;
+    case IOP_I64_LOAD32_U:
+      *a = (ag_mem){"cl_u32u", "(uint64_t)", AT_I64, 4};
+      return true;
+    case IOP_I32_STORE: *a = (ag_mem){"cl_u32u", "", AT_I32, 4}; return true;
+    case IOP_I64_STORE: *a = (ag_mem){"cl_u64u", "", AT_I64, 8}; return true;
+    case IOP_F32_STORE: *a = (ag_mem){"cl_f32u", "", AT_F32, 4}; return true;
+    case IOP_F64_STORE: *a = (ag_mem){"cl_f64u", "", AT_F64, 8}; return true;
+    case IOP_I32_STORE8:
+      *a = (ag_mem){"uint8_t", "(uint8_t)", AT_I32, 1};
+      return true;
+    case IOP_I32_STORE16:
+      *a = (ag_mem){"cl_u16u", "(uint16_t)", AT_I32, 2};
+      return true;
+    case IOP_I64_STORE8:
+      *a = (ag_mem){"uint8_t", "(uint8_t)", AT_I64, 1};
+      return true;
+    case IOP_I64_STORE16:
+      *a = (ag_mem){"cl_u16u", "(uint16_t)", AT_I64, 2};
+      return true;
+    case IOP_I64_STORE32:
+      *a = (ag_mem){"cl_u32u", "(uint32_t)", AT_I64, 4};
+      return true;
+  }
+  return false;
+}
+
+static bool ag_is_load(int iop) {
+  switch (iop) {
+#define X(NAME, code, text, type, bytes) case IOP_##NAME: return true;
+    CL_LOAD_OPS(X)
+#undef X
+  }
+  return false;
+}
+
+/* unary and binary numeric ops: the prelude's helper, operand and result
+ * types, and whether it may trap (then it takes cx) */
+typedef struct ag_num {
+  const char *text; /* "i32.add": the helper is cl_i32_add */
+  int in, out;
+  bool traps;
+} ag_num;
+
+#define AG_T_I32 AT_I32
+#define AG_T_I64 AT_I64
+#define AG_T_F32 AT_F32
+#define AG_T_F64 AT_F64
+
+static bool ag_traps(int iop) {
+  switch (iop) {
+    case IOP_I32_DIV_S: case IOP_I32_DIV_U: case IOP_I32_REM_S:
+    case IOP_I32_REM_U: case IOP_I64_DIV_S: case IOP_I64_DIV_U:
+    case IOP_I64_REM_S: case IOP_I64_REM_U:
+    case IOP_I32_DIV_S_I: case IOP_I32_DIV_U_I: case IOP_I32_REM_S_I:
+    case IOP_I32_REM_U_I: case IOP_I64_DIV_S_I: case IOP_I64_DIV_U_I:
+    case IOP_I64_REM_S_I: case IOP_I64_REM_U_I:
+    case IOP_I32_TRUNC_F32_S: case IOP_I32_TRUNC_F32_U:
+    case IOP_I32_TRUNC_F64_S: case IOP_I32_TRUNC_F64_U:
+    case IOP_I64_TRUNC_F32_S: case IOP_I64_TRUNC_F32_U:
+    case IOP_I64_TRUNC_F64_S: case IOP_I64_TRUNC_F64_U:
+      return true;
+  }
+  return false;
+}
+
+static bool ag_unary_of(int iop, ag_num *n) {
+  switch (iop) {
+#define X(NAME, code, text, in, out) \
+  case IOP_##NAME:                   \
+    *n = (ag_num){text, AG_T_##in, AG_T_##out, ag_traps(iop)}; \
+    return true;
+    CL_UNARY_OPS(X) CL_SAT_OPS(X)
+#undef X
+  }
+  return false;
+}
+
+static bool ag_binary_of(int iop, ag_num *n) {
+  switch (iop) {
+#define X(NAME, code, text, in, out) \
+  case IOP_##NAME:                   \
+    *n = (ag_num){text, AG_T_##in, AG_T_##out, ag_traps(iop)}; \
+    return true;
+    CL_BINARY_OPS(X)
+#undef X
+  }
+  return false;
+}
+
+static bool ag_imm_of(int iop, ag_num *n) {
+  switch (iop) {
+#define X(NAME)                                                   \
+  case IOP_##NAME##_I:                                            \
+    return ag_binary_of(IOP_##NAME, n);
+    CL_IMM_OPS(X)
+#undef X
+  }
+  return false;
+}
+
+/* fused compare-and-branch: C operand type and operator */
+typedef struct ag_cmp {
+  const char *ctype;
+  int vtype;
+  const char *op;
+  bool imm, back, unless;
+} ag_cmp;
+
+static bool ag_cmp_of(int iop, ag_cmp *c) {
+#define AG_CT_u32 "uint32_t", AT_I32
+#define AG_CT_i32 "int32_t", AT_I32
+#define AG_CT_u64 "uint64_t", AT_I64
+#define AG_CT_i64 "int64_t", AT_I64
+#define AG_CMP1(IOPNAME, type, OP, IMM, BACK, UNLESS) \
+  case IOP_##IOPNAME:                                 \
+    *c = (ag_cmp){AG_CT_##type, #OP, IMM, BACK, UNLESS}; \
+    return true;
+  switch (iop) {
+#define X(NAME, type, op)                                 \
+  AG_CMP1(BR_IF_##NAME, type, op, false, false, false)    \
+  AG_CMP1(BR_IF_##NAME##_I, type, op, true, false, false) \
+  AG_CMP1(BR_IF_##NAME##_BACK, type, op, false, true, false) \
+  AG_CMP1(BR_IF_##NAME##_I_BACK, type, op, true, true, false) \
+  AG_CMP1(BR_UNLESS_##NAME, type, op, false, false, true) \
+  AG_CMP1(BR_UNLESS_##NAME##_I, type, op, true, false, true)
+    CL_CMP_OPS(X)
+#undef X
+  }
+  return false;
+#undef AG_CMP1
+}
+
+/* ---- output ---- */
+
+static void ag_vput(cl_aot_src *s, const char *fmt, va_list ap) {
+  if (s->oom) return;
+  for (;;) {
+    size_t room = s->cap - s->len;
+    va_list aq;
+    va_copy(aq, ap);
+    int n = vsnprintf(s->p ? s->p + s->len : NULL, s->p ? room : 0, fmt, aq);
+    va_end(aq);
+    if (n < 0) {
+      s->oom = true;
+      return;
+    }
+    if ((size_t)n < room) {
+      s->len += (size_t)n;
+      return;
+    }
+    size_t cap = s->cap ? s->cap * 2 : 65536;
+    while (cap < s->len + (size_t)n + 1) cap *= 2;
+    char *p = realloc(s->p, cap);
+    if (!p) {
+      s->oom = true;
+      return;
+    }
+    s->p = p;
+    s->cap = cap;
+  }
+}
+
+static void ag_put(cl_aot_src *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void ag_put(cl_aot_src *s, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  ag_vput(s, fmt, ap);
+  va_end(ap);
+}
+
+static void ag_append(cl_aot_src *s, const char *p, size_t n) {
+  if (s->oom || !n) return;
+  if (s->len + n + 1 > s->cap) {
+    size_t cap = s->cap ? s->cap * 2 : 65536;
+    while (cap < s->len + n + 1) cap *= 2;
+    char *q = realloc(s->p, cap);
+    if (!q) {
+      s->oom = true;
+      return;
+    }
+    s->p = q;
+    s->cap = cap;
+  }
+  memcpy(s->p + s->len, p, n);
+  s->len += n;
+  s->p[s->len] = 0;
+}
+
+void cl_aot_src_free(cl_aot_src *s) {
+  free(s->p);
+  memset(s, 0, sizeof *s);
+}
+
+/* ---- the prelude: types and the semantics of every op ---- */
+
+static const char ag_prelude_abi[] = CL_AOT_STR(CL_AOT_ABI_DECLS);
+
+static const char ag_prelude[] =
+    "typedef uint16_t cl_u16u __attribute__((aligned(1), may_alias));\n"
+    "typedef int16_t cl_i16u __attribute__((aligned(1), may_alias));\n"
+    "typedef uint32_t cl_u32u __attribute__((aligned(1), may_alias));\n"
+    "typedef int32_t cl_i32u __attribute__((aligned(1), may_alias));\n"
+    "typedef uint64_t cl_u64u __attribute__((aligned(1), may_alias));\n"
+    "typedef float cl_f32u __attribute__((aligned(1), may_alias));\n"
+    "typedef double cl_f64u __attribute__((aligned(1), may_alias));\n"
+    "typedef uint8_t cl_v128 __attribute__((vector_size(16)));\n"
+    "typedef void *cl_ref;\n"
+    "#define CL_UNLIKELY(x) __builtin_expect(!!(x), 0)\n"
+    "#define CL_INL static inline __attribute__((always_inline))\n"
+    "static __attribute__((noreturn, cold, noinline)) void\n"
+    "cl_trap(cl_aot_ctx *cx, int k) { cx->api->trap(cx, k); }\n"
+    "#define CL_CP() do { if (CL_UNLIKELY(--budget < 0)) budget = "
+    "cx->api->refill(cx); *(volatile int64_t *)&cx->budget = budget; } "
+    "while (0)\n"
+    /* bits */
+    "CL_INL uint32_t cl_fb32(float f) { union { float f; uint32_t u; } x; "
+    "x.f = f; return x.u; }\n"
+    "CL_INL float cl_bf32(uint32_t u) { union { uint32_t u; float f; } x; "
+    "x.u = u; return x.f; }\n"
+    "CL_INL uint64_t cl_fb64(double f) { union { double f; uint64_t u; } x; "
+    "x.f = f; return x.u; }\n"
+    "CL_INL double cl_bf64(uint64_t u) { union { uint64_t u; double f; } x; "
+    "x.u = u; return x.f; }\n"
+    /* unary */
+    "CL_INL uint32_t cl_i32_eqz(uint32_t a) { return a == 0; }\n"
+    "CL_INL uint32_t cl_i64_eqz(uint64_t a) { return a == 0; }\n"
+    "CL_INL uint32_t cl_i32_clz(uint32_t a) { return a ? "
+    "(uint32_t)__builtin_clz(a) : 32; }\n"
+    "CL_INL uint32_t cl_i32_ctz(uint32_t a) { return a ? "
+    "(uint32_t)__builtin_ctz(a) : 32; }\n"
+    "CL_INL uint32_t cl_i32_popcnt(uint32_t a) { return "
+    "(uint32_t)__builtin_popcount(a); }\n"
+    "CL_INL uint64_t cl_i64_clz(uint64_t a) { return a ? "
+    "(uint64_t)__builtin_clzll(a) : 64; }\n"
+    "CL_INL uint64_t cl_i64_ctz(uint64_t a) { return a ? "
+    "(uint64_t)__builtin_ctzll(a) : 64; }\n"
+    "CL_INL uint64_t cl_i64_popcnt(uint64_t a) { return "
+    "(uint64_t)__builtin_popcountll(a); }\n"
+    "CL_INL float cl_f32_abs(float a) { return cl_bf32(cl_fb32(a) & "
+    "0x7FFFFFFFu); }\n"
+    "CL_INL float cl_f32_neg(float a) { return cl_bf32(cl_fb32(a) ^ "
+    "0x80000000u); }\n"
+    "CL_INL float cl_f32_ceil(float a) { return a != a ? a + a : "
+    "__builtin_ceilf(a); }\n"
+    "CL_INL float cl_f32_floor(float a) { return a != a ? a + a : "
+    "__builtin_floorf(a); }\n"
+    "CL_INL float cl_f32_trunc(float a) { return a != a ? a + a : "
+    "__builtin_truncf(a); }\n"
+    "CL_INL float cl_f32_nearest(float a) { return a != a ? a + a : "
+    "__builtin_nearbyintf(a); }\n"
+    "CL_INL float cl_f32_sqrt(float a) { return __builtin_sqrtf(a); }\n"
+    "CL_INL double cl_f64_abs(double a) { return cl_bf64(cl_fb64(a) & "
+    "0x7FFFFFFFFFFFFFFFull); }\n"
+    "CL_INL double cl_f64_neg(double a) { return cl_bf64(cl_fb64(a) ^ "
+    "0x8000000000000000ull); }\n"
+    "CL_INL double cl_f64_ceil(double a) { return a != a ? a + a : "
+    "__builtin_ceil(a); }\n"
+    "CL_INL double cl_f64_floor(double a) { return a != a ? a + a : "
+    "__builtin_floor(a); }\n"
+    "CL_INL double cl_f64_trunc(double a) { return a != a ? a + a : "
+    "__builtin_trunc(a); }\n"
+    "CL_INL double cl_f64_nearest(double a) { return a != a ? a + a : "
+    "__builtin_nearbyint(a); }\n"
+    "CL_INL double cl_f64_sqrt(double a) { return __builtin_sqrt(a); }\n"
+    "CL_INL uint32_t cl_i32_wrap_i64(uint64_t a) { return (uint32_t)a; }\n"
+    "CL_INL uint32_t cl_i32_trunc_f32_s(cl_aot_ctx *cx, float a) {\n"
+    "  if (CL_UNLIKELY(a != a)) cl_trap(cx, CL_T_CONV);\n"
+    "  if (CL_UNLIKELY(!(a >= -2147483648.0f && a < 2147483648.0f))) "
+    "cl_trap(cx, CL_T_OVF);\n"
+    "  return (uint32_t)(int32_t)a; }\n"
+    "CL_INL uint32_t cl_i32_trunc_f32_u(cl_aot_ctx *cx, float a) {\n"
+    "  if (CL_UNLIKELY(a != a)) cl_trap(cx, CL_T_CONV);\n"
+    "  if (CL_UNLIKELY(!(a > -1.0f && a < 4294967296.0f))) "
+    "cl_trap(cx, CL_T_OVF);\n"
+    "  return (uint32_t)a; }\n"
+    "CL_INL uint32_t cl_i32_trunc_f64_s(cl_aot_ctx *cx, double a) {\n"
+    "  if (CL_UNLIKELY(a != a)) cl_trap(cx, CL_T_CONV);\n"
+    "  if (CL_UNLIKELY(!(a > -2147483649.0 && a < 2147483648.0))) "
+    "cl_trap(cx, CL_T_OVF);\n"
+    "  return (uint32_t)(int32_t)a; }\n"
+    "CL_INL uint32_t cl_i32_trunc_f64_u(cl_aot_ctx *cx, double a) {\n"
+    "  if (CL_UNLIKELY(a != a)) cl_trap(cx, CL_T_CONV);\n"
+    "  if (CL_UNLIKELY(!(a > -1.0 && a < 4294967296.0))) "
+    "cl_trap(cx, CL_T_OVF);\n"
+    "  return (uint32_t)a; }\n"
+    "CL_INL uint64_t cl_i64_extend_i32_s(uint32_t a) { return "
+    "(uint64_t)(int64_t)(int32_t)a; }\n"
+    "CL_INL uint64_t cl_i64_extend_i32_u(uint32_t a) { return a; }\n"
+    "CL_INL uint64_t cl_i64_trunc_f32_s(cl_aot_ctx *cx, float a) {\n"
+    "  if (CL_UNLIKELY(a != a)) cl_trap(cx, CL_T_CONV);\n"
+    "  if (CL_UNLIKELY(!(a >= -9223372036854775808.0f && a < "
+    "9223372036854775808.0f))) cl_trap(cx, CL_T_OVF);\n"
+    "  return (uint64_t)(int64_t)a; }\n"
+    "CL_INL uint64_t cl_i64_trunc_f32_u(cl_aot_ctx *cx, float a) {\n"
+    "  if (CL_UNLIKELY(a != a)) cl_trap(cx, CL_T_CONV);\n"
+    "  if (CL_UNLIKELY(!(a > -1.0f && a < 18446744073709551616.0f))) "
+    "cl_trap(cx, CL_T_OVF);\n"
+    "  return (uint64_t)a; }\n"
+    "CL_INL uint64_t cl_i64_trunc_f64_s(cl_aot_ctx *cx, double a) {\n"
+    "  if (CL_UNLIKELY(a != a)) cl_trap(cx, CL_T_CONV);\n"
+    "  if (CL_UNLIKELY(!(a >= -9223372036854775808.0 && a < "
+    "9223372036854775808.0))) cl_trap(cx, CL_T_OVF);\n"
+    "  return (uint64_t)(int64_t)a; }\n"
+    "CL_INL uint64_t cl_i64_trunc_f64_u(cl_aot_ctx *cx, double a) {\n"
+    "  if (CL_UNLIKELY(a != a)) cl_trap(cx, CL_T_CONV);\n"
+    "  if (CL_UNLIKELY(!(a > -1.0 && a < 18446744073709551616.0))) "
+    "cl_trap(cx, CL_T_OVF);\n"
+    "  return (uint64_t)a; }\n"
+    "CL_INL float cl_f32_convert_i32_s(uint32_t a) { return "
+    "(float)(int32_t)a; }\n"
+    "CL_INL float cl_f32_convert_i32_u(uint32_t a) { return (float)a; }\n"
+    "CL_INL float cl_f32_convert_i64_s(uint64_t a) { return "
+    "(float)(int64_t)a; }\n"
+    "CL_INL float cl_f32_convert_i64_u(uint64_t a) { return (float)a; }\n"
+    "CL_INL float cl_f32_demote_f64(double a) { return (float)a; }\n"
+    "CL_INL double cl_f64_convert_i32_s(uint32_t a) { return "
+    "(double)(int32_t)a; }\n"
+    "CL_INL double cl_f64_convert_i32_u(uint32_t a) { return (double)a; }\n"
+    "CL_INL double cl_f64_convert_i64_s(uint64_t a) { return "
+    "(double)(int64_t)a; }\n"
+    "CL_INL double cl_f64_convert_i64_u(uint64_t a) { return (double)a; }\n"
+    /* opaque, so that demote(promote(x)) is not folded to x: the pair
+     * must quiet a signalling NaN */
+    "#if defined(__x86_64__) || defined(__i386__)\n"
+    "#define CL_OPAQUE(v) __asm__(\"\" : \"+x\"(v))\n"
+    "#elif defined(__aarch64__)\n"
+    "#define CL_OPAQUE(v) __asm__(\"\" : \"+w\"(v))\n"
+    "#else\n"
+    "#define CL_OPAQUE(v) __asm__(\"\" : \"+m\"(v))\n"
+    "#endif\n"
+    "CL_INL double cl_f64_promote_f32(float a) { double r = (double)a; "
+    "CL_OPAQUE(r); return r; }\n"
+    "CL_INL uint32_t cl_i32_reinterpret_f32(float a) { return cl_fb32(a); }\n"
+    "CL_INL uint64_t cl_i64_reinterpret_f64(double a) { return cl_fb64(a); "
+    "}\n"
+    "CL_INL float cl_f32_reinterpret_i32(uint32_t a) { return cl_bf32(a); }\n"
+    "CL_INL double cl_f64_reinterpret_i64(uint64_t a) { return cl_bf64(a); "
+    "}\n"
+    "CL_INL uint32_t cl_i32_extend8_s(uint32_t a) { return "
+    "(uint32_t)(int32_t)(int8_t)a; }\n"
+    "CL_INL uint32_t cl_i32_extend16_s(uint32_t a) { return "
+    "(uint32_t)(int32_t)(int16_t)a; }\n"
+    "CL_INL uint64_t cl_i64_extend8_s(uint64_t a) { return "
+    "(uint64_t)(int64_t)(int8_t)a; }\n"
+    "CL_INL uint64_t cl_i64_extend16_s(uint64_t a) { return "
+    "(uint64_t)(int64_t)(int16_t)a; }\n"
+    "CL_INL uint64_t cl_i64_extend32_s(uint64_t a) { return "
+    "(uint64_t)(int64_t)(int32_t)a; }\n"
+    "CL_INL uint32_t cl_sat_i32(double x) { if (x != x) return 0; "
+    "if (x <= -2147483648.0) return 0x80000000u; if (x >= 2147483647.0) "
+    "return 0x7FFFFFFFu; return (uint32_t)(int32_t)x; }\n"
+    "CL_INL uint32_t cl_sat_u32(double x) { if (x != x || x <= 0) return 0; "
+    "if (x >= 4294967295.0) return 0xFFFFFFFFu; return (uint32_t)x; }\n"
+    "CL_INL uint64_t cl_sat_i64(double x) { if (x != x) return 0; "
+    "if (x < -9223372036854775808.0) return 0x8000000000000000ull; "
+    "if (x >= 9223372036854775808.0) return 0x7FFFFFFFFFFFFFFFull; "
+    "return (uint64_t)(int64_t)x; }\n"
+    "CL_INL uint64_t cl_sat_u64(double x) { if (x != x || x <= 0) return 0; "
+    "if (x >= 18446744073709551616.0) return ~0ull; return (uint64_t)x; }\n"
+    "CL_INL uint32_t cl_i32_trunc_sat_f32_s(float a) { return "
+    "cl_sat_i32(a); }\n"
+    "CL_INL uint32_t cl_i32_trunc_sat_f32_u(float a) { return "
+    "cl_sat_u32(a); }\n"
+    "CL_INL uint32_t cl_i32_trunc_sat_f64_s(double a) { return "
+    "cl_sat_i32(a); }\n"
+    "CL_INL uint32_t cl_i32_trunc_sat_f64_u(double a) { return "
+    "cl_sat_u32(a); }\n"
+    "CL_INL uint64_t cl_i64_trunc_sat_f32_s(float a) { return "
+    "cl_sat_i64(a); }\n"
+    "CL_INL uint64_t cl_i64_trunc_sat_f32_u(float a) { return "
+    "cl_sat_u64(a); }\n"
+    "CL_INL uint64_t cl_i64_trunc_sat_f64_s(double a) { return "
+    "cl_sat_i64(a); }\n"
+    "CL_INL uint64_t cl_i64_trunc_sat_f64_u(double a) { return "
+    "cl_sat_u64(a); }\n"
+    /* compares */
+    "#define CL_CMP(N, T, U, E) CL_INL uint32_t N(T a, T b) { return "
+    "(U)a E (U)b; }\n"
+    "CL_CMP(cl_i32_eq, uint32_t, uint32_t, ==)\n"
+    "CL_CMP(cl_i32_ne, uint32_t, uint32_t, !=)\n"
+    "CL_CMP(cl_i32_lt_s, uint32_t, int32_t, <)\n"
+    "CL_CMP(cl_i32_lt_u, uint32_t, uint32_t, <)\n"
+    "CL_CMP(cl_i32_gt_s, uint32_t, int32_t, >)\n"
+    "CL_CMP(cl_i32_gt_u, uint32_t, uint32_t, >)\n"
+    "CL_CMP(cl_i32_le_s, uint32_t, int32_t, <=)\n"
+    "CL_CMP(cl_i32_le_u, uint32_t, uint32_t, <=)\n"
+    "CL_CMP(cl_i32_ge_s, uint32_t, int32_t, >=)\n"
+    "CL_CMP(cl_i32_ge_u, uint32_t, uint32_t, >=)\n"
+    "CL_CMP(cl_i64_eq, uint64_t, uint64_t, ==)\n"
+    "CL_CMP(cl_i64_ne, uint64_t, uint64_t, !=)\n"
+    "CL_CMP(cl_i64_lt_s, uint64_t, int64_t, <)\n"
+    "CL_CMP(cl_i64_lt_u, uint64_t, uint64_t, <)\n"
+    "CL_CMP(cl_i64_gt_s, uint64_t, int64_t, >)\n"
+    "CL_CMP(cl_i64_gt_u, uint64_t, uint64_t, >)\n"
+    "CL_CMP(cl_i64_le_s, uint64_t, int64_t, <=)\n"
+    "CL_CMP(cl_i64_le_u, uint64_t, uint64_t, <=)\n"
+    "CL_CMP(cl_i64_ge_s, uint64_t, int64_t, >=)\n"
+    "CL_CMP(cl_i64_ge_u, uint64_t, uint64_t, >=)\n"
+    "CL_CMP(cl_f32_eq, float, float, ==)\n"
+    "CL_CMP(cl_f32_ne, float, float, !=)\n"
+    "CL_CMP(cl_f32_lt, float, float, <)\n"
+    "CL_CMP(cl_f32_gt, float, float, >)\n"
+    "CL_CMP(cl_f32_le, float, float, <=)\n"
+    "CL_CMP(cl_f32_ge, float, float, >=)\n"
+    "CL_CMP(cl_f64_eq, double, double, ==)\n"
+    "CL_CMP(cl_f64_ne, double, double, !=)\n"
+    "CL_CMP(cl_f64_lt, double, double, <)\n"
+    "CL_CMP(cl_f64_gt, double, double, >)\n"
+    "CL_CMP(cl_f64_le, double, double, <=)\n"
+    "CL_CMP(cl_f64_ge, double, double, >=)\n"
+    /* integer arithmetic */
+    "#define CL_BIN(N, T, X) CL_INL T N(T a, T b) { return X; }\n"
+    "CL_BIN(cl_i32_add, uint32_t, a + b)\n"
+    "CL_BIN(cl_i32_sub, uint32_t, a - b)\n"
+    "CL_BIN(cl_i32_mul, uint32_t, a * b)\n"
+    "CL_BIN(cl_i32_and, uint32_t, a & b)\n"
+    "CL_BIN(cl_i32_or, uint32_t, a | b)\n"
+    "CL_BIN(cl_i32_xor, uint32_t, a ^ b)\n"
+    "CL_BIN(cl_i32_shl, uint32_t, a << (b & 31))\n"
+    "CL_BIN(cl_i32_shr_s, uint32_t, (uint32_t)((int32_t)a >> (b & 31)))\n"
+    "CL_BIN(cl_i32_shr_u, uint32_t, a >> (b & 31))\n"
+    "CL_BIN(cl_i32_rotl, uint32_t, (a << (b & 31)) | (a >> ((32 - (b & 31)) "
+    "& 31)))\n"
+    "CL_BIN(cl_i32_rotr, uint32_t, (a >> (b & 31)) | (a << ((32 - (b & 31)) "
+    "& 31)))\n"
+    "CL_BIN(cl_i64_add, uint64_t, a + b)\n"
+    "CL_BIN(cl_i64_sub, uint64_t, a - b)\n"
+    "CL_BIN(cl_i64_mul, uint64_t, a * b)\n"
+    "CL_BIN(cl_i64_and, uint64_t, a & b)\n"
+    "CL_BIN(cl_i64_or, uint64_t, a | b)\n"
+    "CL_BIN(cl_i64_xor, uint64_t, a ^ b)\n"
+    "CL_BIN(cl_i64_shl, uint64_t, a << (b & 63))\n"
+    "CL_BIN(cl_i64_shr_s, uint64_t, (uint64_t)((int64_t)a >> (b & 63)))\n"
+    "CL_BIN(cl_i64_shr_u, uint64_t, a >> (b & 63))\n"
+    "CL_BIN(cl_i64_rotl, uint64_t, (a << (b & 63)) | (a >> ((64 - (b & 63)) "
+    "& 63)))\n"
+    "CL_BIN(cl_i64_rotr, uint64_t, (a >> (b & 63)) | (a << ((64 - (b & 63)) "
+    "& 63)))\n"
+    "CL_INL uint32_t cl_i32_div_s(cl_aot_ctx *cx, uint32_t a, uint32_t b) {\n"
+    "  if (CL_UNLIKELY(b == 0)) cl_trap(cx, CL_T_DIV0);\n"
+    "  if (CL_UNLIKELY(a == 0x80000000u && b == 0xFFFFFFFFu)) "
+    "cl_trap(cx, CL_T_OVF);\n"
+    "  return (uint32_t)((int32_t)a / (int32_t)b); }\n"
+    "CL_INL uint32_t cl_i32_div_u(cl_aot_ctx *cx, uint32_t a, uint32_t b) {\n"
+    "  if (CL_UNLIKELY(b == 0)) cl_trap(cx, CL_T_DIV0);\n"
+    "  return a / b; }\n"
+    "CL_INL uint32_t cl_i32_rem_s(cl_aot_ctx *cx, uint32_t a, uint32_t b) {\n"
+    "  if (CL_UNLIKELY(b == 0)) cl_trap(cx, CL_T_DIV0);\n"
+    "  return b == 0xFFFFFFFFu ? 0 : (uint32_t)((int32_t)a % (int32_t)b); }\n"
+    "CL_INL uint32_t cl_i32_rem_u(cl_aot_ctx *cx, uint32_t a, uint32_t b) {\n"
+    "  if (CL_UNLIKELY(b == 0)) cl_trap(cx, CL_T_DIV0);\n"
+    "  return a % b; }\n"
+    "CL_INL uint64_t cl_i64_div_s(cl_aot_ctx *cx, uint64_t a, uint64_t b) {\n"
+    "  if (CL_UNLIKELY(b == 0)) cl_trap(cx, CL_T_DIV0);\n"
+    "  if (CL_UNLIKELY(a == 0x8000000000000000ull && b == ~0ull)) "
+    "cl_trap(cx, CL_T_OVF);\n"
+    "  return (uint64_t)((int64_t)a / (int64_t)b); }\n"
+    "CL_INL uint64_t cl_i64_div_u(cl_aot_ctx *cx, uint64_t a, uint64_t b) {\n"
+    "  if (CL_UNLIKELY(b == 0)) cl_trap(cx, CL_T_DIV0);\n"
+    "  return a / b; }\n"
+    "CL_INL uint64_t cl_i64_rem_s(cl_aot_ctx *cx, uint64_t a, uint64_t b) {\n"
+    "  if (CL_UNLIKELY(b == 0)) cl_trap(cx, CL_T_DIV0);\n"
+    "  return b == ~0ull ? 0 : (uint64_t)((int64_t)a % (int64_t)b); }\n"
+    "CL_INL uint64_t cl_i64_rem_u(cl_aot_ctx *cx, uint64_t a, uint64_t b) {\n"
+    "  if (CL_UNLIKELY(b == 0)) cl_trap(cx, CL_T_DIV0);\n"
+    "  return a % b; }\n"
+    /* float arithmetic */
+    "CL_BIN(cl_f32_add, float, a + b)\n"
+    "CL_BIN(cl_f32_sub, float, a - b)\n"
+    "CL_BIN(cl_f32_mul, float, a * b)\n"
+    "CL_BIN(cl_f32_div, float, a / b)\n"
+    "CL_BIN(cl_f64_add, double, a + b)\n"
+    "CL_BIN(cl_f64_sub, double, a - b)\n"
+    "CL_BIN(cl_f64_mul, double, a * b)\n"
+    "CL_BIN(cl_f64_div, double, a / b)\n"
+    "CL_INL float cl_f32_min(float a, float b) {\n"
+    "  if (a != a || b != b) return a + b;\n"
+    "  if (a == 0 && b == 0) return (cl_fb32(a) >> 31) ? a : b;\n"
+    "  return a < b ? a : b; }\n"
+    "CL_INL float cl_f32_max(float a, float b) {\n"
+    "  if (a != a || b != b) return a + b;\n"
+    "  if (a == 0 && b == 0) return (cl_fb32(a) >> 31) ? b : a;\n"
+    "  return a > b ? a : b; }\n"
+    "CL_INL double cl_f64_min(double a, double b) {\n"
+    "  if (a != a || b != b) return a + b;\n"
+    "  if (a == 0 && b == 0) return (cl_fb64(a) >> 63) ? a : b;\n"
+    "  return a < b ? a : b; }\n"
+    "CL_INL double cl_f64_max(double a, double b) {\n"
+    "  if (a != a || b != b) return a + b;\n"
+    "  if (a == 0 && b == 0) return (cl_fb64(a) >> 63) ? b : a;\n"
+    "  return a > b ? a : b; }\n"
+    "CL_INL float cl_f32_copysign(float a, float b) { return "
+    "cl_bf32((cl_fb32(a) & 0x7FFFFFFFu) | (cl_fb32(b) & 0x80000000u)); }\n"
+    "CL_INL double cl_f64_copysign(double a, double b) { return "
+    "cl_bf64((cl_fb64(a) & 0x7FFFFFFFFFFFFFFFull) | (cl_fb64(b) & "
+    "0x8000000000000000ull)); }\n";
+
+/* guard pages: plain (volatile) accesses; bounds checks: a check first */
+static const char ag_prelude_guard[] =
+    "#define CL_Q volatile\n"
+    "#define CL_EA(a, off, n) (mem + ((uint64_t)(a) + (off)))\n"
+    "#define CL_MEMSIZE_DECL\n"
+    "#define CL_RELOAD_MEMSIZE()\n";
+static const char ag_prelude_bounds[] =
+    "#define CL_Q\n"
+    "#define CL_EA(a, off, n) ({ uint64_t ea_ = (uint64_t)(a) + (off); "
+    "if (CL_UNLIKELY(ea_ + (n) > memsize)) cl_trap(cx, CL_T_OOB); mem + ea_; "
+    "})\n"
+    "#define CL_MEMSIZE_DECL uint64_t memsize = cx->memsize;\n"
+    "#define CL_RELOAD_MEMSIZE() (memsize = cx->memsize)\n";
+
+/* ---- per function state ---- */
+
+typedef struct ag_edge {
+  uint32_t dst, src1, src2; /* src2 UINT32_MAX: none */
+  uint8_t type;
+} ag_edge;
+
+typedef struct ag_fn {
+  const cl_code *code;
+  uint32_t defidx, funcidx;
+  const cl_functype *ft;
+  uint32_t nslots;      /* bitmap size: frame slots + 1 */
+  uint8_t *rd[AT_N];    /* (slot, type) read somewhere (pass 1) */
+  uint8_t *decl[AT_N];  /* (slot, type) named in the output (pass 2) */
+  uint8_t *label;       /* nwords + 1: a branch target */
+  ag_edge *edges;       /* moves of ambiguous type (pass 1) */
+  uint32_t nedges, capedges;
+  int pass;             /* 1: collect, 2: emit */
+  char names[8][24];    /* ring of variable names */
+  unsigned next_name;
+  bool bad;             /* an operand out of range */
+} ag_fn;
+
+typedef struct ag_hmap {
+  int32_t h;
+  int iop;
+} ag_hmap;
+
+typedef struct ag {
+  const clave_module *mod;
+  const cl_module *m;
+  uint32_t flags;
+  clave_error *err;
+  ag_hmap *map; /* handler word -> op, sorted by word */
+  uint32_t *rep; /* per type: first type with the same results */
+  uint32_t nmap;
+  cl_aot_src *out;
+} ag;
+
+static const char *ag_name(ag_fn *F, uint32_t slot, int t, bool read) {
+  char *n = F->names[F->next_name++ & 7];
+  if (slot + ag_width(t) > F->nslots) {
+    F->bad = true;
+    slot = 0;
+  }
+  if (F->pass == 1) {
+    if (read) F->rd[t][slot] = 1;
+  } else {
+    F->decl[t][slot] = 1;
+  }
+  snprintf(n, sizeof F->names[0], "s%u%c", slot, ag_suffix[t]);
+  return n;
+}
+
+#define RD(slot, t) ag_name(F, (slot), (t), true)
+#define WR(slot, t) ag_name(F, (slot), (t), false)
+
+static void ag_edge_add(ag_fn *F, uint32_t dst, int t, uint32_t s1,
+                        uint32_t s2) {
+  if (F->nedges == F->capedges) {
+    uint32_t cap = F->capedges ? F->capedges * 2 : 64;
+    ag_edge *e = realloc(F->edges, (size_t)cap * sizeof *e);
+    if (!e) {
+      F->bad = true;
+      return;
+    }
+    F->edges = e;
+    F->capedges = cap;
+  }
+  F->edges[F->nedges++] = (ag_edge){dst, s1, s2, (uint8_t)t};
+}
+
+/* Propagate reads backwards through ambiguous moves until nothing
+ * changes: a move's source is read when its destination is. */
+static void ag_fixpoint(ag_fn *F) {
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (uint32_t k = F->nedges; k-- > 0;) {
+      const ag_edge *e = &F->edges[k];
+      if (e->dst >= F->nslots || !F->rd[e->type][e->dst]) continue;
+      if (e->src1 < F->nslots && !F->rd[e->type][e->src1]) {
+        F->rd[e->type][e->src1] = 1;
+        changed = true;
+      }
+      if (e->src2 < F->nslots && !F->rd[e->type][e->src2]) {
+        F->rd[e->type][e->src2] = 1;
+        changed = true;
+      }
+    }
+  }
+}
+
+/* ---- decoding ---- */
+
+static int ag_hmap_cmp(const void *a, const void *b) {
+  const ag_hmap *x = a, *y = b;
+  if (x->h != y->h) return x->h < y->h ? -1 : 1;
+  return x->iop - y->iop;
+}
+
+typedef struct ag_ins {
+  int iop;        /* the op (for a group: its first candidate) */
+  int group;      /* G_NONE, or the group of typed moves */
+  unsigned types; /* for a group: bit per candidate AT_ type */
+  const char *fmt;
+  uint32_t len;   /* units */
+} ag_ins;
+
+static bool ag_decode(ag *g, const cl_code *c, uint32_t pos, ag_ins *in) {
+  const uint16_t *pc = c->words + pos;
+  if (pos + 2 > c->nwords) {
+    cl_error_set(g->err, CLAVE_EINVALID,
+                 "AOT: function %u: code ends inside an instruction at unit "
+                 "%u",
+                 c->funcidx, pos);
+    return false;
+  }
+  int32_t h = (int32_t)cl_u32_at(pc);
+  /* first entry with this handler word */
+  uint32_t lo = 0, hi = g->nmap;
+  while (lo < hi) {
+    uint32_t mid = (lo + hi) / 2;
+    if (g->map[mid].h < h) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo == g->nmap || g->map[lo].h != h) {
+    cl_error_set(g->err, CLAVE_EINVALID,
+                 "AOT: function %u: unknown handler word 0x%x at unit %u",
+                 c->funcidx, (unsigned)h, pos);
+    return false;
+  }
+  memset(in, 0, sizeof *in);
+  in->iop = g->map[lo].iop;
+  uint32_t n = 0;
+  for (uint32_t k = lo; k < g->nmap && g->map[k].h == h; k++) n++;
+  int t0 = 0;
+  in->group = ag_group_of(in->iop, &t0);
+  if (in->group != G_NONE) {
+    in->types = 1u << t0;
+    in->fmt = ag_group_fmt(in->group, t0);
+    for (uint32_t k = lo + 1; k < lo + n; k++) {
+      int t = 0;
+      int gk = ag_group_of(g->map[k].iop, &t);
+      if (gk != in->group || strcmp(ag_group_fmt(gk, t), in->fmt) != 0) {
+        in->group = -1;
+        break;
+      }
+      in->types |= 1u << t;
+    }
+  } else if (n > 1) {
+    in->group = -1;
+  } else {
+    in->fmt = ag_fmt[in->iop];
+  }
+  if (in->group < 0) {
+    cl_error_set(g->err, CLAVE_EUNSUPPORTED,
+                 "AOT: internal ops %s and %s share one interpreter handler "
+                 "and cannot be told apart",
+                 ag_iop_name[g->map[lo].iop], ag_iop_name[g->map[lo + 1].iop]);
+    return false;
+  }
+  if (!in->fmt) {
+    cl_error_set(g->err, CLAVE_EUNSUPPORTED,
+                 "AOT: internal op %s (function %u) is not supported by the "
+                 "AOT tier yet",
+                 ag_iop_name[in->iop], c->funcidx);
+    return false;
+  }
+  uint32_t len = 2;
+  for (const char *f = in->fmt; *f; f++) len += *f == 's' ? 1 : 2;
+  if (in->iop == IOP_BR_TABLE && in->group == G_NONE) {
+    if (pos + len > c->nwords) goto trunc;
+    uint64_t nt = (uint64_t)cl_u32_at(pc + 3) + 1;
+    len += (uint32_t)(2 * nt > c->nwords ? c->nwords : 2 * nt);
+  }
+  if (pos + len > c->nwords) goto trunc;
+  in->len = len;
+  return true;
+trunc:
+  cl_error_set(g->err, CLAVE_EINVALID,
+               "AOT: function %u: code ends inside %s at unit %u",
+               c->funcidx, ag_iop_name[in->iop], pos);
+  return false;
+}
+
+/* ---- helpers for emission ---- */
+
+static void ag_label_use(ag_fn *F, uint32_t target) {
+  if (target > F->code->nwords) {
+    F->bad = true;
+    return;
+  }
+  if (F->pass == 1) F->label[target] = 1;
+}
+
+/* a literal of type t from 64 bits */
+static void ag_literal(cl_aot_src *o, int t, uint64_t k) {
+  switch (t) {
+    case AT_I32: ag_put(o, "0x%xu", (unsigned)k); break;
+    case AT_I64: ag_put(o, "0x%llxull", (unsigned long long)k); break;
+    case AT_F32: ag_put(o, "cl_bf32(0x%xu)", (unsigned)k); break;
+    case AT_F64: ag_put(o, "cl_bf64(0x%llxull)", (unsigned long long)k); break;
+    default: ag_put(o, "(void *)0"); break;
+  }
+}
+
+/* The C result type of ft: several results come back in a struct named
+ * after the first module type with the same result list. */
+static const char *ag_result_type(const ag *g, const cl_functype *ft,
+                                  char *buf, size_t len) {
+  if (ft->nresults == 0) return "void";
+  if (ft->nresults == 1) return ag_ctype[ag_type(ft->results[0])];
+  snprintf(buf, len, "struct cl_r%u", g->rep[ft - g->m->types]);
+  return buf;
+}
+
+/* "uint32_t, double" : the C parameter types of ft */
+static void ag_param_types(cl_aot_src *o, const cl_functype *ft) {
+  for (uint32_t i = 0; i < ft->nparams; i++)
+    ag_put(o, ", %s", ag_ctype[ag_type(ft->params[i])]);
+}
+
+/* the arguments of a call: slots from base in slot layout */
+static void ag_args(ag_fn *F, cl_aot_src *o, const cl_functype *ft,
+                    uint32_t base) {
+  for (uint32_t i = 0, s = base; i < ft->nparams; i++) {
+    int t = ag_type(ft->params[i]);
+    ag_put(o, ", %s", RD(s, t));
+    s += ag_width(t);
+  }
+}
+
+/* store a call's results (in r_ or a struct r_) into slots from base */
+static void ag_results(ag_fn *F, cl_aot_src *o, const cl_functype *ft,
+                       uint32_t base) {
+  if (ft->nresults == 1) {
+    ag_put(o, " %s = r_;", WR(base, ag_type(ft->results[0])));
+    return;
+  }
+  for (uint32_t i = 0, s = base; i < ft->nresults; i++) {
+    int t = ag_type(ft->results[i]);
+    ag_put(o, " %s = r_.r%u;", WR(s, t), i);
+    s += ag_width(t);
+  }
+}
+
+/* write args to io_[] / read results from io_[] (slot layout) */
+static void ag_io_args(ag_fn *F, cl_aot_src *o, const cl_functype *ft,
+                       uint32_t base) {
+  for (uint32_t i = 0, s = base, k = 0; i < ft->nparams; i++) {
+    int t = ag_type(ft->params[i]);
+    if (t == AT_V128)
+      ag_put(o, " __builtin_memcpy(&io_[%u], &%s, 16);", k, RD(s, t));
+    else
+      ag_put(o, " io_[%u].%s = %s;", k, ag_field[t], RD(s, t));
+    s += ag_width(t);
+    k += ag_width(t);
+  }
+}
+
+static void ag_io_results(ag_fn *F, cl_aot_src *o, const cl_functype *ft,
+                          uint32_t base) {
+  for (uint32_t i = 0, s = base, k = 0; i < ft->nresults; i++) {
+    int t = ag_type(ft->results[i]);
+    if (t == AT_V128)
+      ag_put(o, " __builtin_memcpy(&%s, &io_[%u], 16);", WR(s, t), k);
+    else
+      ag_put(o, " %s = io_[%u].%s;", WR(s, t), k, ag_field[t]);
+    s += ag_width(t);
+    k += ag_width(t);
+  }
+}
+
+static void ag_checkpoint(cl_aot_src *o) { ag_put(o, " CL_CP();"); }
+
+/* ---- one instruction ---- */
+
+static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
+                        cl_aot_src *o) {
+  const cl_module *m = g->m;
+  const uint16_t *pc = F->code->words + pos;
+#define S(k) ((uint32_t)pc[k])
+#define I(k) cl_u32_at(pc + (k))
+
+  if (in->group != G_NONE) {
+    for (int t = 0; t < AT_N; t++) {
+      if (!(in->types & (1u << t))) continue;
+      uint32_t dst = S(2);
+      if (F->pass == 1) {
+        if (in->group == G_COPY) ag_edge_add(F, dst, t, S(3), UINT32_MAX);
+        if (in->group == G_SELECT) {
+          ag_edge_add(F, dst, t, S(3), S(4));
+          RD(S(5), AT_I32);
+        }
+        continue;
+      }
+      if (dst >= F->nslots || !F->rd[t][dst]) continue; /* never read */
+      if (t == AT_V128 && in->group == G_CONST) {
+        ag_put(o, " { uint32_t w_[4] = {0x%xu, 0x%xu, 0x%xu, 0x%xu}; "
+                  "__builtin_memcpy(&%s, w_, 16); }",
+               (unsigned)I(3), (unsigned)I(5), (unsigned)I(7),
+               (unsigned)I(9), WR(dst, t));
+        continue;
+      }
+      ag_put(o, " %s = ", WR(dst, t));
+      switch (in->group) {
+        case G_COPY: ag_put(o, "%s;", RD(S(3), t)); break;
+        case G_SELECT:
+          ag_put(o, "%s ? ", RD(S(5), AT_I32));
+          ag_put(o, "%s : ", RD(S(3), t));
+          ag_put(o, "%s;", RD(S(4), t));
+          break;
+        default: {
+          uint64_t k = 0;
+          if (t == AT_I32 || t == AT_F32) k = I(3);
+          if (t == AT_I64 || t == AT_F64)
+            k = (uint64_t)I(3) | ((uint64_t)I(5) << 32);
+          ag_literal(o, t, k);
+          ag_put(o, ";");
+        }
+      }
+    }
+    return true;
+  }
+
+  int iop = in->iop;
+  ag_num num;
+  ag_mem mem;
+  ag_cmp cmp;
+  switch (iop) {
+    case IOP_UNREACHABLE: ag_put(o, " cl_trap(cx, CL_T_UNREACHABLE);"); break;
+    case IOP_BR:
+      ag_label_use(F, I(2));
+      ag_put(o, " goto L%u;", I(2));
+      break;
+    case IOP_BR_BACK:
+      ag_label_use(F, I(2));
+      ag_checkpoint(o);
+      ag_put(o, " goto L%u;", I(2));
+      break;
+    case IOP_BR_IF:
+      ag_label_use(F, I(3));
+      ag_put(o, " if (%s) goto L%u;", RD(S(2), AT_I32), I(3));
+      break;
+    case IOP_BR_IF_BACK:
+      ag_label_use(F, I(3));
+      ag_put(o, " if (%s) {", RD(S(2), AT_I32));
+      ag_checkpoint(o);
+      ag_put(o, " goto L%u; }", I(3));
+      break;
+    case IOP_BR_UNLESS:
+      ag_label_use(F, I(3));
+      ag_put(o, " if (!%s) goto L%u;", RD(S(2), AT_I32), I(3));
+      break;
+    case IOP_BR_TABLE: {
+      uint32_t n = I(3);
+      ag_put(o, " switch (%s) {", RD(S(2), AT_I32));
+      for (uint32_t i = 0; i < n; i++) {
+        ag_label_use(F, I(5 + 2 * i));
+        ag_put(o, " case %u: goto L%u;", i, I(5 + 2 * i));
+      }
+      ag_label_use(F, I(5 + 2 * n));
+      ag_put(o, " default: goto L%u; }", I(5 + 2 * n));
+      break;
+    }
+    case IOP_RETURN: {
+      const cl_functype *ft = F->ft;
+      if (ft->nresults == 0) {
+        ag_put(o, " return;");
+      } else if (ft->nresults == 1) {
+        ag_put(o, " return %s;", RD(0, ag_type(ft->results[0])));
+      } else {
+        char rb[64];
+        ag_put(o, " { %s r_;", ag_result_type(g, ft, rb, sizeof rb));
+        for (uint32_t i = 0, s = 0; i < ft->nresults; i++) {
+          int t = ag_type(ft->results[i]);
+          ag_put(o, " r_.r%u = %s;", i, RD(s, t));
+          s += ag_width(t);
+        }
+        ag_put(o, " return r_; }");
+      }
+      break;
+    }
+    case IOP_CALL: {
+      uint32_t fi = I(2), base = S(4);
+      if (fi >= m->nfunc_imports) {
+        F->bad = true;
+        break;
+      }
+      const cl_functype *ft = cl_func_type(m, fi);
+      ag_put(o, " { cl_aot_slot *io_ = cx->stack + ((uint64_t)fp + %u);",
+             base);
+      ag_io_args(F, o, ft, base);
+      ag_put(o, " cx->api->call_import(cx, %u, (uint64_t)fp + %u, d + 1);",
+             fi, base);
+      ag_io_results(F, o, ft, base);
+      ag_put(o, " budget = cx->budget; CL_RELOAD_MEMSIZE(); }");
+      break;
+    }
+    case IOP_CALL_INTERNAL: {
+      uint32_t di = I(2), base = S(4);
+      if (di >= m->nfuncs - m->nfunc_imports) {
+        F->bad = true;
+        break;
+      }
+      const cl_functype *ft = cl_func_type(m, m->nfunc_imports + di);
+      char rb[64];
+      ag_put(o, " {");
+      if (ft->nresults) ag_put(o, " %s r_ =", ag_result_type(g, ft, rb, sizeof rb));
+      ag_put(o, " f%u(cx, fp + %u, d + 1", di, base);
+      ag_args(F, o, ft, base);
+      ag_put(o, ");");
+      if (ft->nresults) ag_results(F, o, ft, base);
+      ag_put(o, " budget = cx->budget; CL_RELOAD_MEMSIZE(); }");
+      break;
+    }
+    case IOP_CALL_INDIRECT: {
+      uint32_t ti = I(2), tb = I(4), base = S(6), elem = S(7);
+      if (ti >= m->ntypes || tb >= m->ntables) {
+        F->bad = true;
+        break;
+      }
+      const cl_functype *ft = &m->types[ti];
+      char rb[64];
+      ag_put(o, " { void *fn_ = cx->api->indirect(cx, %u, %u, %s);", tb, ti,
+             RD(elem, AT_I32));
+      ag_put(o, " if (fn_) {");
+      if (ft->nresults) ag_put(o, " %s r_ =", ag_result_type(g, ft, rb, sizeof rb));
+      ag_put(o, " ((cl_ft%u)fn_)(cx, fp + %u, d + 1", ti, base);
+      ag_args(F, o, ft, base);
+      ag_put(o, ");");
+      if (ft->nresults) ag_results(F, o, ft, base);
+      ag_put(o, " } else { cl_aot_slot *io_ = cx->stack + ((uint64_t)fp + "
+                "%u);",
+             base);
+      ag_io_args(F, o, ft, base);
+      ag_put(o, " cx->api->call_pending(cx, (uint64_t)fp + %u, d + 1);",
+             base);
+      ag_io_results(F, o, ft, base);
+      ag_put(o, " } budget = cx->budget; CL_RELOAD_MEMSIZE(); }");
+      break;
+    }
+    case IOP_REF_IS_NULL:
+      ag_put(o, " %s = ", WR(S(2), AT_I32));
+      ag_put(o, "%s == 0;", RD(S(3), AT_REF));
+      break;
+    case IOP_GLOBAL_GET: {
+      uint32_t gi = I(3);
+      if (gi >= m->nglobals) {
+        F->bad = true;
+        break;
+      }
+      int t = ag_type(m->globals[gi].type.type);
+      if (t == AT_V128)
+        ag_put(o, " __builtin_memcpy(&%s, (const void *)cx->g[%u], 16);",
+               WR(S(2), t), gi);
+      else
+        ag_put(o, " %s = ((CL_Q cl_aot_slot *)cx->g[%u])->%s;", WR(S(2), t),
+               gi, ag_field[t]);
+      break;
+    }
+    case IOP_GLOBAL_SET: {
+      uint32_t gi = I(2);
+      if (gi >= m->nglobals) {
+        F->bad = true;
+        break;
+      }
+      int t = ag_type(m->globals[gi].type.type);
+      if (t == AT_V128)
+        ag_put(o, " __builtin_memcpy((void *)cx->g[%u], &%s, 16);", gi,
+               RD(S(4), t));
+      else
+        ag_put(o, " ((CL_Q cl_aot_slot *)cx->g[%u])->%s = %s;", gi,
+               ag_field[t], RD(S(4), t));
+      break;
+    }
+    case IOP_TABLE_GET:
+      ag_put(o, " %s = ", WR(S(2), AT_REF));
+      ag_put(o, "cx->api->table_get(cx, %u, %s);", I(3), RD(S(5), AT_I32));
+      break;
+    case IOP_TABLE_SET:
+      ag_put(o, " cx->api->table_set(cx, %u, %s, ", I(2), RD(S(4), AT_I32));
+      ag_put(o, "%s);", RD(S(5), AT_REF));
+      break;
+    case IOP_TABLE_SIZE:
+      ag_put(o, " %s = cx->api->table_size(cx, %u);", WR(S(2), AT_I32), I(3));
+      break;
+    case IOP_TABLE_GROW:
+      ag_put(o, " %s = ", WR(S(2), AT_I32));
+      ag_put(o, "cx->api->table_grow(cx, %u, %s, ", I(3), RD(S(5), AT_REF));
+      ag_put(o, "%s);", RD(S(6), AT_I32));
+      break;
+    case IOP_TABLE_FILL:
+      ag_put(o, " cx->api->table_fill(cx, %u, %s, ", I(2), RD(S(4), AT_I32));
+      ag_put(o, "%s, ", RD(S(5), AT_REF));
+      ag_put(o, "%s);", RD(S(6), AT_I32));
+      break;
+    case IOP_TABLE_COPY:
+    case IOP_TABLE_INIT:
+      ag_put(o, " cx->api->%s(cx, %u, %u, %s, ",
+             iop == IOP_TABLE_COPY ? "table_copy" : "table_init", I(2), I(4),
+             RD(S(6), AT_I32));
+      ag_put(o, "%s, ", RD(S(7), AT_I32));
+      ag_put(o, "%s);", RD(S(8), AT_I32));
+      break;
+    case IOP_ELEM_DROP: ag_put(o, " cx->api->elem_drop(cx, %u);", I(2)); break;
+    case IOP_MEMORY_SIZE:
+      ag_put(o, " %s = cx->api->memory_size(cx);", WR(S(2), AT_I32));
+      break;
+    case IOP_MEMORY_GROW:
+      ag_put(o, " %s = ", WR(S(2), AT_I32));
+      ag_put(o, "cx->api->memory_grow(cx, %s); CL_RELOAD_MEMSIZE();",
+             RD(S(3), AT_I32));
+      break;
+    case IOP_MEMORY_INIT:
+      ag_put(o, " cx->api->memory_init(cx, %u, %s, ", I(2), RD(S(4), AT_I32));
+      ag_put(o, "%s, ", RD(S(5), AT_I32));
+      ag_put(o, "%s);", RD(S(6), AT_I32));
+      break;
+    case IOP_DATA_DROP: ag_put(o, " cx->api->data_drop(cx, %u);", I(2)); break;
+    case IOP_MEMORY_COPY:
+    case IOP_MEMORY_FILL:
+      ag_put(o, " cx->api->%s(cx, %s, ",
+             iop == IOP_MEMORY_COPY ? "memory_copy" : "memory_fill",
+             RD(S(2), AT_I32));
+      ag_put(o, "%s, ", RD(S(3), AT_I32));
+      ag_put(o, "%s);", RD(S(4), AT_I32));
+      break;
+    case IOP_REF_FUNC:
+      if (I(3) >= m->nfuncs) {
+        F->bad = true;
+        break;
+      }
+      ag_put(o, " %s = cx->funcs[%u];", WR(S(2), AT_REF), I(3));
+      break;
+    default:
+      if (ag_mem_of(iop, &mem)) {
+        if (ag_is_load(iop)) {
+          ag_put(o, " %s = %s*(CL_Q const %s *)", WR(S(2), mem.vtype),
+                 mem.conv, mem.ptr);
+          ag_put(o, "CL_EA(%s, %uu, %u);", RD(S(3), AT_I32), I(4), mem.bytes);
+        } else {
+          ag_put(o, " *(CL_Q %s *)CL_EA(%s, %uu, %u) = ", mem.ptr,
+                 RD(S(2), AT_I32), I(4), mem.bytes);
+          ag_put(o, "%s%s;", mem.conv, RD(S(3), mem.vtype));
+        }
+        break;
+      }
+      if (ag_unary_of(iop, &num)) {
+        ag_put(o, " %s = cl_", WR(S(2), num.out));
+        for (const char *p = num.text; *p; p++)
+          ag_put(o, "%c", *p == '.' ? '_' : *p);
+        ag_put(o, "(%s%s);", num.traps ? "cx, " : "", RD(S(3), num.in));
+        break;
+      }
+      bool imm = false;
+      if (ag_binary_of(iop, &num) || (imm = ag_imm_of(iop, &num))) {
+        ag_put(o, " %s = cl_", WR(S(2), num.out));
+        for (const char *p = num.text; *p; p++)
+          ag_put(o, "%c", *p == '.' ? '_' : *p);
+        ag_put(o, "(%s%s, ", num.traps ? "cx, " : "", RD(S(3), num.in));
+        if (imm) {
+          uint64_t k = (uint64_t)(int64_t)(int32_t)I(4);
+          ag_literal(o, num.in, num.in == AT_I32 ? (uint32_t)k : k);
+          ag_put(o, ");");
+        } else {
+          ag_put(o, "%s);", RD(S(4), num.in));
+        }
+        break;
+      }
+      if (ag_cmp_of(iop, &cmp)) {
+        uint32_t tgt = cmp.imm ? I(5) : I(4);
+        ag_label_use(F, tgt);
+        ag_put(o, " if (%s((%s)%s %s ", cmp.unless ? "!" : "", cmp.ctype,
+               RD(S(2), cmp.vtype), cmp.op);
+        if (cmp.imm) {
+          uint64_t k = (uint64_t)(int64_t)(int32_t)I(3);
+          ag_put(o, "(%s)", cmp.ctype);
+          ag_literal(o, cmp.vtype, cmp.vtype == AT_I32 ? (uint32_t)k : k);
+        } else {
+          ag_put(o, "(%s)%s", cmp.ctype, RD(S(3), cmp.vtype));
+        }
+        ag_put(o, "))");
+        if (cmp.back) {
+          ag_put(o, " {");
+          ag_checkpoint(o);
+          ag_put(o, " goto L%u; }", tgt);
+        } else {
+          ag_put(o, " goto L%u;", tgt);
+        }
+        break;
+      }
+      cl_error_set(g->err, CLAVE_EUNSUPPORTED,
+                   "AOT: internal op %s (function %u) is not supported by "
+                   "the AOT tier yet",
+                   ag_iop_name[iop], F->funcidx);
+      return false;
+  }
+  return true;
+#undef S
+#undef I
+}
+
+/* ---- one function ---- */
+
+static bool ag_fn_alloc(ag_fn *F, const cl_code *c) {
+  F->nslots = c->frame_slots + 2;
+  for (int t = 0; t < AT_N; t++) {
+    F->rd[t] = calloc(F->nslots, 1);
+    F->decl[t] = calloc(F->nslots, 1);
+    if (!F->rd[t] || !F->decl[t]) return false;
+  }
+  F->label = calloc((size_t)c->nwords + 1, 1);
+  return F->label != NULL;
+}
+
+static void ag_fn_free(ag_fn *F) {
+  for (int t = 0; t < AT_N; t++) {
+    free(F->rd[t]);
+    free(F->decl[t]);
+  }
+  free(F->label);
+  free(F->edges);
+}
+
+/* One pass over the code: pass 1 collects labels, reads and moves; pass
+ * 2 writes the body into o. */
+static bool ag_fn_pass(ag *g, ag_fn *F, cl_aot_src *o) {
+  const cl_code *c = F->code;
+  for (uint32_t pos = 0; pos < c->nwords;) {
+    ag_ins in;
+    if (!ag_decode(g, c, pos, &in)) return false;
+    if (F->pass == 2 && F->label[pos]) ag_put(o, "\nL%u:;", pos);
+    if (!ag_ins_emit(g, F, &in, pos, o)) return false;
+    if (F->pass == 2) ag_put(o, "\n");
+    pos += in.len;
+  }
+  if (F->pass == 2 && F->label[c->nwords])
+    ag_put(o, "L%u: cl_trap(cx, CL_T_UNREACHABLE);\n", c->nwords);
+  if (F->bad) {
+    cl_error_set(g->err, CLAVE_EINVALID,
+                 "AOT: function %u: an operand of its internal code is out "
+                 "of range",
+                 F->funcidx);
+    return false;
+  }
+  return true;
+}
+
+static void ag_fn_header(ag *g, cl_aot_src *o, uint32_t defidx,
+                         const cl_functype *ft) {
+  char rb[64];
+  ag_put(o, "static %s f%u(cl_aot_ctx *restrict cx, uint32_t fp, uint32_t d",
+         ag_result_type(g, ft, rb, sizeof rb), defidx);
+  for (uint32_t i = 0; i < ft->nparams; i++)
+    ag_put(o, ", %s a%u", ag_ctype[ag_type(ft->params[i])], i);
+  ag_put(o, ")");
+}
+
+static bool ag_function(ag *g, uint32_t defidx, cl_aot_src *body) {
+  const cl_module *m = g->m;
+  ag_fn F;
+  memset(&F, 0, sizeof F);
+  F.code = &g->mod->codes[defidx];
+  F.defidx = defidx;
+  F.funcidx = m->nfunc_imports + defidx;
+  F.ft = cl_func_type(m, F.funcidx);
+  bool ok = ag_fn_alloc(&F, F.code);
+  if (!ok) {
+    cl_error_set(g->err, CLAVE_ENOMEM, "out of memory generating C");
+    ag_fn_free(&F);
+    return false;
+  }
+  /* the parameters arrive in their slots */
+  cl_aot_src scratch;
+  memset(&scratch, 0, sizeof scratch);
+  F.pass = 1;
+  ok = ag_fn_pass(g, &F, &scratch);
+  cl_aot_src_free(&scratch);
+  if (ok) {
+    ag_fixpoint(&F);
+    F.pass = 2;
+    body->len = 0;
+    ok = ag_fn_pass(g, &F, body);
+  }
+  if (!ok) {
+    ag_fn_free(&F);
+    return false;
+  }
+  cl_aot_src *o = g->out;
+  ag_fn_header(g, o, defidx, F.ft);
+  ag_put(o, " {\n");
+  /* parameters: slot s of type t holds argument i */
+  uint8_t *is_param[AT_N];
+  for (int t = 0; t < AT_N; t++) is_param[t] = F.rd[t]; /* reuse as flags */
+  for (int t = 0; t < AT_N; t++) memset(is_param[t], 0, F.nslots);
+  for (uint32_t i = 0, s = 0; i < F.ft->nparams; i++) {
+    int t = ag_type(F.ft->params[i]);
+    ag_put(o, "  %s s%u%c = a%u;\n", ag_ctype[t], s, ag_suffix[t], i);
+    is_param[t][s] = 1;
+    s += ag_width(t);
+  }
+  for (int t = 0; t < AT_N; t++) {
+    bool any = false;
+    for (uint32_t s = 0; s < F.nslots; s++) {
+      if (!F.decl[t][s] || is_param[t][s]) continue;
+      if (!any) ag_put(o, "  %s", ag_ctype[t]);
+      else ag_put(o, ",");
+      if (t == AT_V128) ag_put(o, " s%u%c = {0}", s, ag_suffix[t]);
+      else ag_put(o, " s%u%c = 0", s, ag_suffix[t]);
+      any = true;
+    }
+    if (any) ag_put(o, ";\n");
+  }
+  ag_put(o,
+         "  uint8_t *const mem = cx->mem; CL_MEMSIZE_DECL\n"
+         "  int64_t budget; char probe_;\n"
+         "  (void)mem; (void)fp; (void)d;\n"
+         "  if (CL_UNLIKELY(d >= cx->max_depth) ||\n"
+         "      CL_UNLIKELY((uint64_t)fp + %u > cx->stack_slots) ||\n"
+         "      CL_UNLIKELY((uintptr_t)&probe_ < cx->cstack_limit))\n"
+         "    cl_trap(cx, CL_T_STACK);\n"
+         "  budget = cx->budget; CL_CP();\n",
+         F.code->frame_slots);
+  ag_append(o, body->p, body->len);
+  ag_put(o, "  __builtin_unreachable();\n}\n\n");
+  ag_fn_free(&F);
+  return true;
+}
+
+/* ---- the module ---- */
+
+static int ag_results_cmp(const void *a, const void *b) {
+  const cl_functype *x = *(const cl_functype *const *)a;
+  const cl_functype *y = *(const cl_functype *const *)b;
+  if (x->nresults != y->nresults) return x->nresults < y->nresults ? -1 : 1;
+  int c = memcmp(x->results, y->results, x->nresults);
+  if (c) return c;
+  return x < y ? -1 : x > y;
+}
+
+/* g->rep[i]: the first type whose result list equals type i's */
+static bool ag_result_reps(ag *g) {
+  const cl_module *m = g->m;
+  g->rep = malloc((m->ntypes ? m->ntypes : 1) * sizeof *g->rep);
+  const cl_functype **v = malloc((m->ntypes ? m->ntypes : 1) * sizeof *v);
+  if (!g->rep || !v) {
+    free(v);
+    return false;
+  }
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < m->ntypes; i++) {
+    g->rep[i] = i;
+    if (m->types[i].nresults > 1) v[n++] = &m->types[i];
+  }
+  qsort(v, n, sizeof *v, ag_results_cmp);
+  for (uint32_t k = 1; k < n; k++)
+    if (v[k]->nresults == v[k - 1]->nresults &&
+        memcmp(v[k]->results, v[k - 1]->results, v[k]->nresults) == 0)
+      g->rep[v[k] - m->types] = g->rep[v[k - 1] - m->types];
+  free(v);
+  return true;
+}
+
+static clave_status ag_fail_oom(ag *g) {
+  cl_error_set(g->err, CLAVE_ENOMEM, "out of memory generating C");
+  return CLAVE_ENOMEM;
+}
+
+clave_status cl_aot_generate(const clave_module *mod, uint32_t flags,
+                             const char *key, cl_aot_src *out,
+                             clave_error *err) {
+  ag g;
+  memset(&g, 0, sizeof g);
+  g.mod = mod;
+  g.m = mod->m;
+  g.flags = flags;
+  g.err = err;
+  g.out = out;
+  const cl_module *m = mod->m;
+  uint32_t ndef = m->nfuncs - m->nfunc_imports;
+
+  /* handler word -> op */
+  const int32_t *h = cl_interp_handlers();
+  g.map = malloc(IOP_COUNT * sizeof *g.map);
+  if (!g.map) return ag_fail_oom(&g);
+  for (int i = 0; i < IOP_COUNT; i++) g.map[i] = (ag_hmap){h[i], i};
+  g.nmap = IOP_COUNT;
+  qsort(g.map, g.nmap, sizeof *g.map, ag_hmap_cmp);
+
+  cl_aot_src *o = out;
+  ag_put(o, "/* generated by clave's AOT tier (%s) */\n#include <stdint.h>\n",
+         cl_aot_gen_rev);
+  ag_append(o, ag_prelude_abi, sizeof ag_prelude_abi - 1);
+  ag_put(o, "\nenum { CL_T_UNREACHABLE = %d, CL_T_OOB = %d, CL_T_DIV0 = %d, "
+            "CL_T_OVF = %d, CL_T_CONV = %d, CL_T_STACK = %d };\n",
+         CLAVE_TRAP_UNREACHABLE, CLAVE_TRAP_MEMORY_OOB,
+         CLAVE_TRAP_INT_DIV_ZERO, CLAVE_TRAP_INT_OVERFLOW,
+         CLAVE_TRAP_INVALID_CONVERSION, CLAVE_TRAP_CALL_STACK);
+  ag_append(o, ag_prelude, sizeof ag_prelude - 1);
+  if (flags & CL_AOT_BOUNDS_CHECKS)
+    ag_append(o, ag_prelude_bounds, sizeof ag_prelude_bounds - 1);
+  else
+    ag_append(o, ag_prelude_guard, sizeof ag_prelude_guard - 1);
+
+  /* result structs and function pointer types, per module type */
+  if (!ag_result_reps(&g)) {
+    free(g.map);
+    return ag_fail_oom(&g);
+  }
+  for (uint32_t i = 0; i < m->ntypes; i++) {
+    const cl_functype *ft = &m->types[i];
+    char rb[64];
+    const char *rt = ag_result_type(&g, ft, rb, sizeof rb);
+    if (ft->nresults > 1 && g.rep[i] == i) {
+      ag_put(o, "%s {", rt);
+      for (uint32_t k = 0; k < ft->nresults; k++)
+        ag_put(o, " %s r%u;", ag_ctype[ag_type(ft->results[k])], k);
+      ag_put(o, " };\n");
+    }
+    ag_put(o, "typedef %s (*cl_ft%u)(cl_aot_ctx *, uint32_t, uint32_t", rt, i);
+    ag_param_types(o, ft);
+    ag_put(o, ");\n");
+  }
+
+  /* prototypes */
+  for (uint32_t i = 0; i < ndef; i++) {
+    ag_fn_header(&g, o, i, cl_func_type(m, m->nfunc_imports + i));
+    ag_put(o, ";\n");
+  }
+  ag_put(o, "\n");
+
+  /* functions */
+  cl_aot_src body;
+  memset(&body, 0, sizeof body);
+  for (uint32_t i = 0; i < ndef; i++) {
+    if (!ag_function(&g, i, &body)) {
+      cl_aot_src_free(&body);
+      free(g.map);
+      free(g.rep);
+      return err ? err->status : CLAVE_EINVALID;
+    }
+    if (o->oom || body.oom) break;
+  }
+  cl_aot_src_free(&body);
+  free(g.map);
+
+  /* entries: slot-layout thunks and the clave_func.native wrappers */
+  ag_put(o, "static const cl_aot_api *cl_api;\n");
+  for (uint32_t i = 0; i < ndef; i++) {
+    const cl_functype *ft = cl_func_type(m, m->nfunc_imports + i);
+    char rb[64];
+    ag_put(o, "static void b%u(cl_aot_ctx *cx, cl_aot_slot *io) {", i);
+    if (ft->nresults)
+      ag_put(o, " %s r_ =", ag_result_type(&g, ft, rb, sizeof rb));
+    ag_put(o, " f%u(cx, cx->fp0, cx->d0", i);
+    for (uint32_t k = 0, s = 0; k < ft->nparams; k++) {
+      int t = ag_type(ft->params[k]);
+      if (t == AT_V128)
+        ag_put(o, ", ({ cl_v128 v_; __builtin_memcpy(&v_, &io[%u], 16); v_; "
+                  "})",
+               s);
+      else
+        ag_put(o, ", io[%u].%s", s, ag_field[t]);
+      s += ag_width(t);
+    }
+    ag_put(o, ");");
+    for (uint32_t k = 0, s = 0; k < ft->nresults; k++) {
+      int t = ag_type(ft->results[k]);
+      const char *v = ft->nresults == 1 ? "r_" : NULL;
+      char vb[16];
+      if (!v) {
+        snprintf(vb, sizeof vb, "r_.r%u", k);
+        v = vb;
+      }
+      if (t == AT_V128)
+        ag_put(o, " __builtin_memcpy(&io[%u], &%s, 16);", s, v);
+      else
+        ag_put(o, " io[%u].%s = %s;", s, ag_field[t], v);
+      s += ag_width(t);
+    }
+    ag_put(o, " }\n");
+    ag_put(o,
+           "static int w%u(void *ex, void *inst, cl_aot_slot *io) { return "
+           "__atomic_load_n(&cl_api, __ATOMIC_RELAXED)->enter(ex, inst, io, "
+           "b%u); }\n",
+           i, i);
+  }
+  ag_put(o, "static const cl_aot_entry cl_entries[%u] = {", ndef ? ndef : 1);
+  for (uint32_t i = 0; i < ndef; i++) ag_put(o, "%sw%u", i ? ", " : "", i);
+  ag_put(o, "};\nstatic void *const cl_direct[%u] = {", ndef ? ndef : 1);
+  for (uint32_t i = 0; i < ndef; i++)
+    ag_put(o, "%s(void *)f%u", i ? ", " : "", i);
+  ag_put(o,
+         "};\n__attribute__((visibility(\"default\"))) const cl_aot_desc "
+         "%s = {%d, %uu, %uu, \"%s\", &cl_api, cl_entries, cl_direct};\n",
+         CL_AOT_DESC_SYMBOL, CL_AOT_ABI_VERSION, flags, ndef, key);
+  free(g.rep);
+  if (o->oom) return ag_fail_oom(&g);
+  return CLAVE_OK;
+}
