@@ -15,6 +15,9 @@
  * every call and loop back-edge; when it runs out, the slow path checks the
  * interrupt flag and the clock and grants the next chunk of fuel.  A trap
  * never unwinds through C: the loop records the trap kind and returns.
+ *
+ * The SIMD handlers are a piece of the loop kept in interp_simd.inc; the
+ * lane operations they use are in interp_simd.h.
  */
 #include <math.h>
 #include <stdarg.h>

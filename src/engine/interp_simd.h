@@ -172,14 +172,14 @@ static inline cl_v128 v128_f64_sqrt(cl_v128 a) {
 
 /* Rounding lane by lane; a NaN comes out quiet (libm may return it as it
  * came in). */
-#define CL_V128_ROUND(NAME, LANES, FIELD, FN)          \
-  static inline cl_v128 NAME(cl_v128 a) {              \
-    cl_v128 r = v128_zero();                           \
-    for (int i = 0; i < LANES; i++) {                  \
-      __typeof__(a.FIELD[0]) x = a.FIELD[i];           \
-      r.FIELD[i] = x != x ? x + x : FN(x);             \
-    }                                                  \
-    return r;                                          \
+#define CL_V128_ROUND(NAME, LANES, FIELD, FN) \
+  static inline cl_v128 NAME(cl_v128 a) {     \
+    cl_v128 r = v128_zero();                  \
+    for (int i = 0; i < LANES; i++) {         \
+      __typeof__(a.FIELD[0]) x = a.FIELD[i];  \
+      r.FIELD[i] = x != x ? x + x : FN(x);    \
+    }                                         \
+    return r;                                 \
   }
 CL_V128_ROUND(v128_f32_ceil, 4, f32, ceilf)
 CL_V128_ROUND(v128_f32_floor, 4, f32, floorf)
@@ -263,7 +263,8 @@ static inline cl_v128 v128_i16_add_sat_s(cl_v128 a, cl_v128 b) {
 #ifdef CL_SIMD_SSE2
   r.m = _mm_adds_epi16(a.m, b.m);
 #else
-  for (int i = 0; i < 8; i++) r.i16[i] = (int16_t)v128_sat16(a.i16[i] + b.i16[i]);
+  for (int i = 0; i < 8; i++)
+    r.i16[i] = (int16_t)v128_sat16(a.i16[i] + b.i16[i]);
 #endif
   return r;
 }
@@ -284,7 +285,8 @@ static inline cl_v128 v128_i16_sub_sat_s(cl_v128 a, cl_v128 b) {
 #ifdef CL_SIMD_SSE2
   r.m = _mm_subs_epi16(a.m, b.m);
 #else
-  for (int i = 0; i < 8; i++) r.i16[i] = (int16_t)v128_sat16(a.i16[i] - b.i16[i]);
+  for (int i = 0; i < 8; i++)
+    r.i16[i] = (int16_t)v128_sat16(a.i16[i] - b.i16[i]);
 #endif
   return r;
 }
@@ -307,7 +309,8 @@ static inline cl_v128 v128_i8_avgr_u(cl_v128 a, cl_v128 b) {
 #ifdef CL_SIMD_SSE2
   r.m = _mm_avg_epu8(a.m, b.m);
 #else
-  for (int i = 0; i < 16; i++) r.u8[i] = (uint8_t)((a.u8[i] + b.u8[i] + 1) >> 1);
+  for (int i = 0; i < 16; i++)
+    r.u8[i] = (uint8_t)((a.u8[i] + b.u8[i] + 1) >> 1);
 #endif
   return r;
 }

@@ -18,6 +18,11 @@
  * one path only), and at every label the label's values are in their
  * natural slots.
  *
+ * A v128 takes two consecutive slots wherever it lives.  v128.const is
+ * emitted at once (CONST_V128) rather than kept as a constant entry, and
+ * each SIMD instruction becomes the one internal op of its row in
+ * opcodes_simd.h (tr_simd); dst patching retargets those like any other.
+ *
  * Unreachable code (after br, br_table, return, unreachable) is skipped up
  * to the end of its block.  The output is one cl_code per function; its
  * words hold handler values from cl_interp_handlers(), so the same

@@ -19,6 +19,9 @@
  * Messages start with the place ("code section, function 3, offset
  * 0x2a: ") and use the spec's phrases ("type mismatch", "unknown local",
  * ...), followed by what was expected and found.
+ *
+ * SIMD instructions are checked by shape from the table of
+ * opcodes_simd.h (operand and result types, lane indices, alignment).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -466,8 +469,7 @@ static bool val_instr_fd(val *v) {
       return val_pop(v, CL_I32, NULL) && val_pop(v, CL_V128, NULL) &&
              val_push(v, CL_V128);
   }
-  return val_fail_st(v, v->at, CLAVE_EMALFORMED, "illegal opcode 0xfd %u",
-                     sub);
+  return val_fail_st(v, v->at, CLAVE_EMALFORMED, "illegal opcode 0xfd %u", sub);
 }
 
 /* ---- function bodies ---------------------------------------------------- */
@@ -910,8 +912,7 @@ static bool val_const(val *v, const cl_constexpr *e, uint8_t want) {
         uint32_t sub = cl_read_u32(&r);
         if (sub != OPFD_V128_CONST) {
           const cl_simd_info *si = cl_simd_op(sub);
-          return val_fail(v,
-                          "constant expression required: %s is not constant",
+          return val_fail(v, "constant expression required: %s is not constant",
                           si ? si->name : "this instruction");
         }
         cl_read_fixed64(&r);

@@ -235,7 +235,7 @@ int main(int argc, char **argv) {
   mkdir(work, 0777);
 
   counts core = {0, 0, 0, 0, 0, 0}; /* core 2.0 without SIMD */
-  counts simd = core;                  /* the simd_* scripts */
+  counts simd = core;               /* the simd_* scripts */
   unsigned ncore = 0, files_failed = 0;
   for (size_t i = 0; i < nnames; i++) {
     bool is_simd = !strncmp(names[i], "simd_", 5);

@@ -995,16 +995,16 @@ static void test_simd(void) {
               B(0, 0x02, 0x7B, V128_CONST0, 0x0B, 0x1A, 0x0B));
   expect_ok(&w, "block of v128");
   body_module(&w, B(0x60, 0, 1, 0x7F), NULL, 0,
-              B(0, V128_CONST0, V128_CONST0, 0xFD, 0x0D, 0, 1, 2, 3, 4, 5, 6,
-                7, 8, 9, 10, 11, 12, 13, 14, 31, /* i8x16.shuffle */
-                0xFD, 0x15, 15,                  /* i8x16.extract_lane_s */
+              B(0, V128_CONST0, V128_CONST0, 0xFD, 0x0D, 0, 1, 2, 3, 4, 5, 6, 7,
+                8, 9, 10, 11, 12, 13, 14, 31, /* i8x16.shuffle */
+                0xFD, 0x15, 15,               /* i8x16.extract_lane_s */
                 0x0B));
   expect_ok(&w, "shuffle, extract_lane");
   body_module(&w, B(0x60, 0, 1, 0x7B), B(5, 3, 1, 0, 1),
-              B(0, 0x41, 0, 0xFD, 0x00, 4, 0,   /* v128.load align=16 */
-                0x41, 0, 0xFD, 0x0C, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
-                13, 14, 15, 16, 0xFD, 0x57, 3, 8, 1, /* v128.load64_lane 1 */
-                0xFD, 0xE4, 0x01,                   /* f32x4.add */
+              B(0, 0x41, 0, 0xFD, 0x00, 4, 0, /* v128.load align=16 */
+                0x41, 0, 0xFD, 0x0C, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+                14, 15, 16, 0xFD, 0x57, 3, 8, 1, /* v128.load64_lane 1 */
+                0xFD, 0xE4, 0x01,                /* f32x4.add */
                 0x0B));
   expect_ok(&w, "load, load64_lane, f32x4.add");
 
@@ -1029,8 +1029,8 @@ static void test_simd(void) {
              at + 2);
 
   /* invalid: lanes, alignment, types */
-  at = body_module(&w, B(T_I), NULL, 0,
-                   B(0, V128_CONST0, 0xFD, 0x15, 16, 0x0B));
+  at =
+      body_module(&w, B(T_I), NULL, 0, B(0, V128_CONST0, 0xFD, 0x15, 16, 0x0B));
   expect_err(&w, INV, "extract_lane 16",
              "code section, function 0, offset 0x%zx: invalid lane index 16 "
              "in i8x16.extract_lane_s (16 lanes)",
@@ -1042,8 +1042,8 @@ static void test_simd(void) {
              "in i64x2.replace_lane (2 lanes)",
              at + 21);
   at = body_module(&w, B(T_V), NULL, 0,
-                   B(0, V128_CONST0, V128_CONST0, 0xFD, 0x0D, 0, 1, 2, 3, 4,
-                     5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 32, 0x1A, 0x0B));
+                   B(0, V128_CONST0, V128_CONST0, 0xFD, 0x0D, 0, 1, 2, 3, 4, 5,
+                     6, 7, 8, 9, 10, 11, 12, 13, 14, 32, 0x1A, 0x0B));
   expect_err(&w, INV, "shuffle lane 32",
              "code section, function 0, offset 0x%zx: invalid lane index 32 "
              "in i8x16.shuffle (32 lanes)",
@@ -1066,8 +1066,8 @@ static void test_simd(void) {
              "code section, function 0, offset 0x%zx: alignment must not be "
              "larger than natural in v128.load32_splat: 2^3 bytes, natural 4",
              at + 3);
-  at = body_module(&w, B(T_V), NULL, 0, B(0, 0x41, 0, 0xFD, 0x00, 4, 0, 0x1A,
-                                          0x0B));
+  at = body_module(&w, B(T_V), NULL, 0,
+                   B(0, 0x41, 0, 0xFD, 0x00, 4, 0, 0x1A, 0x0B));
   expect_err(&w, INV, "v128.load without memory",
              "code section, function 0, offset 0x%zx: unknown memory 0 in "
              "v128.load (the module has no memory)",

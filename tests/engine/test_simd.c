@@ -71,12 +71,14 @@ static void wb_body(wb *code, const uint8_t *p, size_t n) {
 #define I32 0x7F
 #define I64 0x7E
 #define SIMD(op) 0xFD, op
-#define SIMD2(op) 0xFD, (0x80 | ((op) & 0x7F)), ((op) >> 7)
+#define SIMD2(op) 0xFD, (0x80 | ((op) % 128)), ((op) / 128)
 #define V128_CONST_11 \
   0xFD, 0x0C, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11
 
 /* Types, imports, functions, table, memory, globals, exports, elements,
- * code: see each function's comment. */
+ * code: see each function's comment.  (Laid out by hand: one type, import
+ * or export per line.) */
+/* clang-format off */
 static void build(wb *m) {
   wb s;
   m->n = 0;
@@ -165,6 +167,7 @@ static void build(wb *m) {
   wb_body(&c, B(0, 0x20, 0, 0x20, 1, SIMD(90), 2, 4, 3, 0x0B));
   wb_section(m, 10, &c);
 }
+/* clang-format on */
 
 /* ---- the host function ------------------------------------------------- */
 
@@ -178,8 +181,7 @@ static clave_status host_h(clave_caller *caller, const clave_value *args,
     return CLAVE_EARG;
   results[0].type = CLAVE_V128;
   for (int i = 0; i < 16; i++)
-    results[0].of.v128[i] =
-        (uint8_t)(args[0].of.v128[i] + args[2].of.v128[i]);
+    results[0].of.v128[i] = (uint8_t)(args[0].of.v128[i] + args[2].of.v128[i]);
   results[1].type = CLAVE_I64;
   results[1].of.i64 = (int64_t)args[1].of.i32 * 1000;
   return CLAVE_OK;
@@ -326,8 +328,7 @@ int main(void) {
   args[2] = clave_i32(0);
   st = clave_func_call(export_func(inst, "indirect"), args, 3, res, 1, &err);
   want = v128_i32(3, 4, 5, 6);
-  CHECK(st == CLAVE_OK && v128_eq(&res[0], &want), "indirect: %s",
-        err.message);
+  CHECK(st == CLAVE_OK && v128_eq(&res[0], &want), "indirect: %s", err.message);
   args[2] = clave_i32(1);
   st = clave_func_call(export_func(inst, "indirect"), args, 3, res, 1, &err);
   CHECK(st == CLAVE_ETRAP && err.trap == CLAVE_TRAP_UNDEFINED_ELEMENT,
@@ -336,8 +337,7 @@ int main(void) {
   /* memory: the last 16 bytes load; one more traps */
   args[0] = clave_i32(65520);
   args[1] = v128_i32(0x11111111u, 0x22222222u, 0x33333333u, 0x44444444u);
-  st = clave_func_call(export_func(inst, "store_lane"), args, 2, NULL, 0,
-                       &err);
+  st = clave_func_call(export_func(inst, "store_lane"), args, 2, NULL, 0, &err);
   CHECK(st == CLAVE_OK, "store_lane: %s", err.message);
   st = clave_func_call(export_func(inst, "load"), args, 1, res, 1, &err);
   want = v128_i32(0, 0x44444444u, 0, 0);
@@ -349,13 +349,11 @@ int main(void) {
             strcmp(err.message, "out of bounds memory access") == 0,
         "load 65521: status %d, %s", (int)st, err.message);
   args[0] = clave_i32(65529);
-  st = clave_func_call(export_func(inst, "store_lane"), args, 2, NULL, 0,
-                       &err);
+  st = clave_func_call(export_func(inst, "store_lane"), args, 2, NULL, 0, &err);
   CHECK(st == CLAVE_ETRAP && err.trap == CLAVE_TRAP_MEMORY_OOB,
         "store_lane at 65529 + 4: %s", err.message);
   args[0] = clave_i32(65528);
-  st = clave_func_call(export_func(inst, "store_lane"), args, 2, NULL, 0,
-                       &err);
+  st = clave_func_call(export_func(inst, "store_lane"), args, 2, NULL, 0, &err);
   CHECK(st == CLAVE_OK, "store_lane at 65528 + 4: %s", err.message);
 
   /* a mistyped argument is refused before the call */

@@ -70,7 +70,6 @@ static clave_value st_refv(clave_valtype type, void *p) {
   return v;
 }
 
-
 /* v128 values: lanes of each shape as little-endian bits, per-lane NaN
  * classes in expected float lanes, and malformed lanes refused. */
 static bool st_v128_json(const char *text, clave_value *v, st_expected *e) {
@@ -135,13 +134,15 @@ static void st_v128_checks(st_check *t) {
   EXPECT(t, !st_value_matches(&e, &got));
   char buf[200];
   st_expected_format(&e, buf, sizeof buf);
-  EXPECT(t, strcmp(buf, "v128:f32x4:0x3f800000 nan:canonical 0x00000000 "
-                        "nan:arithmetic") == 0);
+  EXPECT(t, strcmp(buf,
+                   "v128:f32x4:0x3f800000 nan:canonical 0x00000000 "
+                   "nan:arithmetic") == 0);
   lanes[3] = 0x7fc00000u;
   memcpy(got.of.v128, lanes, 16);
   st_value_format(&got, buf, sizeof buf);
-  EXPECT(t, strcmp(buf, "v128:i32x4:0x3f800000 0x7fc00000 0x00000000 "
-                        "0x7fc00000") == 0);
+  EXPECT(t, strcmp(buf,
+                   "v128:i32x4:0x3f800000 0x7fc00000 0x00000000 "
+                   "0x7fc00000") == 0);
   /* bad shapes and lanes */
   EXPECT(t, st_v128_refused("{\"type\": \"v128\", \"lane_type\": \"i32\", "
                             "\"value\": [\"0\", \"0\", \"0\"]}",
@@ -205,8 +206,8 @@ static void st_test_parse(st_check *t) {
                        "funcref argument \"3\": only null is "
                        "supported") == 0);
   EXPECT(t, st_parse_why("v128", "0", why, sizeof why) == ST_PARSE_BAD &&
-                strcmp(why,
-                       "v128 value without lanes (lane_type and value)") == 0);
+                strcmp(why, "v128 value without lanes (lane_type and value)") ==
+                    0);
 
   /* The same through JSON, as the scripts carry them. */
   json_error_t jerr;

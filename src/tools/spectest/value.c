@@ -197,8 +197,7 @@ static st_parse_result st_v128_from_json(const json_t *obj, clave_value *out,
   }
   if (!lt || (bits != 8 && bits != 16 && bits != 32 && bits != 64) ||
       (fl && bits < 32) || strlen(lt) != (bits < 10 ? 2u : 3u)) {
-    st_why(why, whylen, "v128 value with lane type \"%s\"",
-           lt ? lt : "(none)");
+    st_why(why, whylen, "v128 value with lane type \"%s\"", lt ? lt : "(none)");
     return ST_PARSE_BAD;
   }
   size_t n = 128 / bits;
@@ -243,8 +242,7 @@ st_parse_result st_value_from_json(const json_t *obj, clave_value *out,
   const char *type = st_json_text(obj, "type");
   if (type && strcmp(type, "v128") == 0)
     return st_v128_from_json(obj, out, NULL, why, whylen);
-  return st_value_from_text(type, st_json_text(obj, "value"), out, why,
-                            whylen);
+  return st_value_from_text(type, st_json_text(obj, "value"), out, why, whylen);
 }
 
 st_parse_result st_expected_from_json(const json_t *obj, st_expected *out,
@@ -281,8 +279,7 @@ bool st_f64_is_arithmetic_nan(uint64_t bits) {
 
 /* A v128 lane by lane: exact bits, or the lane's NaN class. */
 static bool st_v128_matches(const st_expected *e, const clave_value *got) {
-  if (e->lane_bits == 0)
-    return memcmp(got->of.v128, e->value.of.v128, 16) == 0;
+  if (e->lane_bits == 0) return memcmp(got->of.v128, e->value.of.v128, 16) == 0;
   size_t bytes = e->lane_bits / 8;
   for (size_t i = 0; i < 16 / bytes; i++) {
     uint64_t g = 0, w = 0;
