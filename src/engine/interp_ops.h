@@ -61,7 +61,9 @@
  * (CONST_V128 below).  Each computes exactly what the wasm instruction of
  * its row computes (the spec's lane-wise semantics, NaN rules included:
  * a NaN result is canonical when every NaN operand is canonical, else an
- * arithmetic NaN, the same rule as the scalar float ops), and traps like
+ * arithmetic NaN, the same rule as the scalar float ops; its other bits
+ * are the host's choice, as for the scalar ops: min/max give a + b, the
+ * rounding ops x + x, arithmetic the SSE result), and traps like
  * it ("out of bounds memory access" when ea + access bytes > memory size,
  * ea = u32 address + offset computed in 64 bits).  A v128 operand or
  * result is slot s and s+1 (16 bytes, lane 0 first, little endian); lane
