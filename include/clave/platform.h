@@ -4,10 +4,12 @@
  * One server process: an HTTPS JSON API under /v1 (libmicrohttpd), users
  * and roles with bearer tokens, functions, encrypted files, tasks that
  * every participant approves, a scheduler and execution workers.  Each task
- * runs in a child process (the same executable started with the argument
- * CLAVE_PLATFORM_CHILD_ARG) that holds decrypted inputs only in memory,
- * is limited by rlimits and a seccomp filter, and hands back outputs that
- * are already encrypted for their owners.  State lives in a clave_store in
+ * runs in a child process that holds decrypted inputs only in memory, is
+ * limited by rlimits and a seccomp filter, and hands back outputs that are
+ * already encrypted for their owners; it is forked from a prepared process
+ * of its function (the same executable started with the argument
+ * CLAVE_PLATFORM_CHILD_ARG, the payload loaded once), so a task does not
+ * pay for loading its payload.  State lives in a clave_store in
  * the data folder, so a restart (even after kill -9) loses nothing that
  * was acknowledged.
  *
@@ -36,6 +38,8 @@ typedef struct clave_platform_config {
   const char *data_dir;        /* required */
   const char *listen;          /* "127.0.0.1:7777"; port 0 picks one */
   int workers;                 /* task processes at once; 0: 2 */
+  int prepared_functions;      /* functions kept loaded, each in a prepared
+                                  process that forks its tasks; 0: 8 */
   int insecure_http;           /* plain HTTP, loopback addresses only */
   const char *cert_file;       /* PEM; NULL: data_dir/tls/ self-signed */
   const char *key_file;

@@ -30,11 +30,20 @@ typedef struct cp_running {
   char task_id[64];
   pid_t pid;        /* 0 until the child exists */
   int cancel;       /* set by cancel_task: kill and do not overwrite state */
-  /* a child started ahead of time, waiting for its request, so that a
-   * task does not wait for exec and dynamic linking (worker thread only) */
-  pid_t spare_pid;
-  int spare_sock;
 } cp_running;
+
+/* A prepared process: one function's payload loaded once (prepared.c). */
+typedef struct cp_prep {
+  char sha[65];          /* the payload's SHA-256 */
+  pid_t pid;
+  int sock;              /* control socket: task sockets go out, pids back */
+  pthread_mutex_t mu;    /* one exchange (or the start) at a time */
+  int started;           /* loaded and answering (under mu) */
+  int dead;              /* failed: removed once nobody uses it */
+  int refs;              /* workers holding it (under p->prep_mu) */
+  uint64_t used;         /* last use, for eviction (under p->prep_mu) */
+  struct cp_prep *next;
+} cp_prep;
 
 struct clave_platform {
   clave_platform_config cfg;
@@ -60,6 +69,11 @@ struct clave_platform {
   int nthreads;
   int stopping;
   int started;
+
+  pthread_mutex_t prep_mu;   /* the list of prepared processes */
+  cp_prep *preps;
+  int npreps;
+  uint64_t prep_clock;
 };
 
 /* ---- a request ---------------------------------------------------------- */
@@ -156,6 +170,30 @@ int cp_validate_payload(clave_platform *p, const uint8_t *payload, size_t len,
                         char *msg, size_t cap);
 /* After a restart: Running -> Failed "worker lost", Staged -> queued. */
 clave_status cp_sched_recover(clave_platform *p, clave_error *err);
+
+/* ---- prepared processes and sandboxes --------------------------------------- */
+
+/* A task process for the payload sha (its prepared process started, and
+ * the payload read from the blob store, when needed): *pid is a child of
+ * the server, *sock the server's end of its socket.  Worker threads only
+ * (a prepared process dies with the thread that started it). */
+clave_status cp_prep_fork(clave_platform *p, const char *sha, pid_t *pid,
+                          int *sock, clave_error *err);
+/* Kill every prepared process (stopping: no exchange may hang), then,
+ * once the workers are joined, reap and forget them. */
+void cp_prep_kill_all(clave_platform *p);
+void cp_prep_stop_all(clave_platform *p);
+/* Start the server's executable as a child (CLAVE_PLATFORM_CHILD_ARG)
+ * with a socket on its fds 0 and 1; *sock is the server's end. */
+clave_status cp_spawn_child(clave_platform *p, pid_t *pid, int *sock,
+                            clave_error *err);
+
+/* In a task process: rlimits and the task filter. */
+clave_status cp_sandbox_enter(uint64_t memory_bytes, uint64_t cpu_seconds,
+                              clave_error *err);
+/* In a prepared process: rlimits and the prepared filter. */
+clave_status cp_sandbox_enter_prepared(uint64_t memory_bytes,
+                                       clave_error *err);
 
 /* ---- child wire format ---------------------------------------------------- */
 

@@ -6,8 +6,9 @@
  * Nothing here polls: a worker sleeps on a condition variable until a
  * task is queued, a long-polling client sleeps on another until some task
  * ends (a generation counter makes a wake-up impossible to miss).  Each
- * worker runs one task at a time in a child started from the server's own
- * executable; several workers run tasks at once.  The child's fate decides
+ * worker runs one task at a time in a task process forked from the
+ * function's prepared process (prepared.c); several workers run tasks at
+ * once.  The child's fate decides
  * the task's: a result, a clear failure from the function, or (when the
  * child dies) "worker crashed: ...".  A task canceled while it runs has
  * its child killed and keeps the Canceled state.
@@ -15,7 +16,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -26,8 +26,6 @@
 
 #include "crypto/cerr.h"
 #include "platform/plat_int.h"
-
-extern char **environ;
 
 /* ---- queue and wake-ups ---------------------------------------------------- */
 
@@ -108,8 +106,7 @@ typedef struct cp_run {
   clave_task_rec task;
   clave_function_rec fn;
   json_t *hdr;          /* request header for the child */
-  uint8_t *payload;
-  size_t payload_len;
+  char sha[65];         /* the payload the task was approved with */
   uint8_t **in_data;
   size_t *in_len;
   size_t nin;
@@ -147,11 +144,9 @@ static clave_status cp_gather(cp_run *run, clave_error *err) {
   clave_status st = clave_store_function_get(p->store, t->function_id,
                                              &run->fn, err);
   if (st) return st;
-  const char *sha = t->payload_sha256 && *t->payload_sha256
-                        ? t->payload_sha256
-                        : run->fn.payload_sha256;
-  st = clave_blob_get(p->store, sha, &run->payload, &run->payload_len, err);
-  if (st) return cv_err_prefix(err, "payload: ");
+  snprintf(run->sha, sizeof run->sha, "%s",
+           t->payload_sha256 && *t->payload_sha256 ? t->payload_sha256
+                                                   : run->fn.payload_sha256);
   json_t *limits = cp_jload(run->fn.limits_json);
   uint64_t mem = p->cfg.task_memory_bytes, tmo = p->cfg.task_timeout_ms,
            fuel = p->cfg.task_fuel;
@@ -249,7 +244,6 @@ static void cp_run_free(cp_run *run) {
     }
     json_decref(run->hdr);
   }
-  free(run->payload);
   for (size_t i = 0; i < run->nin; i++) free(run->in_data[i]);
   free(run->in_data);
   free(run->in_len);
@@ -269,36 +263,12 @@ static void cp_signal_reason(int sig, char *out, size_t cap) {
              strsignal(sig));
 }
 
-/* Start a child of the server's executable with a socket on its fds 0
- * and 1; *sock is the server's end. */
-static clave_status cp_spawn(clave_platform *p, pid_t *pid, int *sock,
-                             clave_error *err) {
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-    return cv_err(err, CLAVE_EIO, "worker: cannot create the child's socket");
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
-  posix_spawn_file_actions_adddup2(&fa, sv[1], 1);
-  char *argv[] = {p->child_exe, (char *)CLAVE_PLATFORM_CHILD_ARG, NULL};
-  int rc = posix_spawn(pid, p->child_exe, &fa, NULL, argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  close(sv[1]);
-  if (rc != 0) {
-    close(sv[0]);
-    return cv_err(err, CLAVE_EIO, "worker: cannot start %.400s: %s",
-                  p->child_exe, strerror(rc));
-  }
-  *sock = sv[0];
-  return CLAVE_OK;
-}
-
 int cp_validate_payload(clave_platform *p, const uint8_t *payload, size_t len,
                         char *msg, size_t cap) {
   pid_t pid;
   int sock;
   clave_error err;
-  if (cp_spawn(p, &pid, &sock, &err)) {
+  if (cp_spawn_child(p, &pid, &sock, &err)) {
     snprintf(msg, cap, "%s", err.message);
     return -1;
   }
@@ -334,28 +304,16 @@ int cp_validate_payload(clave_platform *p, const uint8_t *payload, size_t len,
   return rc;
 }
 
-/* Spawn the child, talk to it, and settle the task. */
+/* Fork the task process, talk to it, and settle the task. */
 static void cp_execute(cp_run *run) {
   clave_platform *p = run->p;
   clave_error err;
   pid_t pid = 0;
   int sv[1];
-  cp_running *slot = &p->running[run->slot];
-  int status_now = 0;
-  if (slot->spare_pid > 0 &&
-      waitpid(slot->spare_pid, &status_now, WNOHANG) == 0) {
-    pid = slot->spare_pid; /* warm and still alive */
-    sv[0] = slot->spare_sock;
-  } else {
-    if (slot->spare_pid > 0) close(slot->spare_sock); /* it died: reaped */
-    if (cp_spawn(p, &pid, &sv[0], &err)) {
-      slot->spare_pid = 0;
-      cp_finish(run, 0, 0, err.message, NULL, NULL);
-      return;
-    }
+  if (cp_prep_fork(p, run->sha, &pid, &sv[0], &err)) {
+    cp_finish(run, 0, 0, err.message, NULL, NULL);
+    return;
   }
-  slot->spare_pid = 0;
-  slot->spare_sock = -1;
   pthread_mutex_lock(&p->mu);
   p->running[run->slot].pid = pid;
   if (p->running[run->slot].cancel || p->stopping) kill(pid, SIGKILL);
@@ -370,7 +328,6 @@ static void cp_execute(cp_run *run) {
   clave_status st = cp_wire_write(sv[0], text, strlen(text), &err);
   clave_crypto_wipe(text, strlen(text));
   free(text);
-  if (!st) st = cp_wire_write(sv[0], run->payload, run->payload_len, &err);
   for (size_t i = 0; !st && i < run->nin; i++)
     st = cp_wire_write(sv[0], run->in_data[i], run->in_len[i], &err);
 
@@ -495,22 +452,11 @@ static void cp_run_task(clave_platform *p, int slot, const char *task_id) {
   cp_sched_task_done(p);
 }
 
-/* Keep one child of this worker started ahead of time. */
-static void cp_make_spare(clave_platform *p, int slot) {
-  cp_running *r = &p->running[slot];
-  if (r->spare_pid > 0) return;
-  if (cp_spawn(p, &r->spare_pid, &r->spare_sock, NULL) != CLAVE_OK) {
-    r->spare_pid = 0;
-    r->spare_sock = -1;
-  }
-}
-
 static void *cp_worker(void *arg) {
   clave_platform *p = ((void **)arg)[0];
   int slot = (int)(intptr_t)((void **)arg)[1];
   free(arg);
   for (;;) {
-    cp_make_spare(p, slot);
     pthread_mutex_lock(&p->mu);
     while (!p->queue_head && !p->stopping)
       pthread_cond_wait(&p->work_cv, &p->mu);
@@ -565,16 +511,9 @@ void cp_sched_stop(clave_platform *p) {
   pthread_cond_broadcast(&p->work_cv);
   pthread_cond_broadcast(&p->done_cv);
   pthread_mutex_unlock(&p->mu);
+  cp_prep_kill_all(p); /* a worker waiting on one gets its answer now */
   for (int i = 0; i < p->nthreads; i++) pthread_join(p->threads[i], NULL);
-  for (int i = 0; i < p->nthreads; i++) {
-    cp_running *r = &p->running[i];
-    if (r->spare_pid <= 0) continue;
-    kill(r->spare_pid, SIGKILL);
-    close(r->spare_sock);
-    while (waitpid(r->spare_pid, NULL, 0) < 0 && errno == EINTR) {
-    }
-    r->spare_pid = 0;
-  }
+  cp_prep_stop_all(p);
   p->nthreads = 0;
 }
 

@@ -497,6 +497,7 @@ clave_status clave_platform_new(const clave_platform_config *cfg,
   p->cfg = *cfg;
   p->lock_fd = -1;
   pthread_mutex_init(&p->mu, NULL);
+  pthread_mutex_init(&p->prep_mu, NULL);
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -507,6 +508,7 @@ clave_status clave_platform_new(const clave_platform_config *cfg,
   if (!c->listen) c->listen = "127.0.0.1:7777";
   if (c->workers <= 0) c->workers = 2;
   if (c->workers > 256) c->workers = 256;
+  if (c->prepared_functions <= 0) c->prepared_functions = 8;
   if (!c->token_ttl_s) c->token_ttl_s = 12 * 3600;
   if (!c->max_payload_bytes) c->max_payload_bytes = 64 * CP_MIB;
   if (!c->max_file_bytes) c->max_file_bytes = 256 * CP_MIB;
@@ -650,5 +652,6 @@ void clave_platform_free(clave_platform *p) {
   pthread_cond_destroy(&p->work_cv);
   pthread_cond_destroy(&p->done_cv);
   pthread_mutex_destroy(&p->mu);
+  pthread_mutex_destroy(&p->prep_mu);
   free(p);
 }

@@ -130,7 +130,10 @@ fails "decrypt with the wrong key" \
 
 # a ciphertext changed after encryption (tag kept) fails its task
 "$CLAVE" encrypt "$WORK/plain" "$WORK/bad.enc" --key-file "$WORK/bad.key"
-printf '\x00' | dd of="$WORK/bad.enc" bs=1 seek=2 conv=notrunc status=none
+# (flip a bit: writing a fixed byte would change nothing one time in 256)
+byte=$(od -An -tu1 -j2 -N1 "$WORK/bad.enc" | tr -d ' ')
+printf "\\x$(printf %02x $((byte ^ 1)))" |
+  dd of="$WORK/bad.enc" bs=1 seek=2 conv=notrunc status=none
 BAD=$("$CLAVE" file register-input "$WORK/bad.enc" --key-file "$WORK/bad.key" \
   --profile alice)
 OUT2=$("$CLAVE" file register-output --key-file "$WORK/out2.key" --profile alice)
