@@ -190,6 +190,27 @@ bool cli_limit_option(cli_parser *p, int id, clave_limits *lim) {
   return false;
 }
 
+bool cli_engine_option(cli_parser *p, int id, clave_engine_config *cfg) {
+  switch (id) {
+    case CLI_OPT_ENGINE:
+      if (!clave_tier_parse(p->arg, &cfg->tier)) {
+        snprintf(p->error, sizeof p->error,
+                 "--engine: '%s' is not interp, aot or auto", p->arg);
+        return false;
+      }
+      return true;
+    case CLI_OPT_AOT_CACHE:
+      cfg->cache_dir = p->arg;
+      return true;
+    case CLI_OPT_AOT_BOUNDS:
+      cfg->flags |= CLAVE_ENGINE_AOT_BOUNDS_CHECKS;
+      return true;
+  }
+  snprintf(p->error, sizeof p->error,
+           "internal: option %d is not an engine option", id);
+  return false;
+}
+
 /* ---- files -------------------------------------------------------------- */
 
 bool cli_read_file(const char *path, uint8_t **data, size_t *len, char *msg,

@@ -86,6 +86,26 @@ enum { CLI_OPT_FUEL = 1000, CLI_OPT_MAX_MEMORY, CLI_OPT_TIMEOUT };
  * with p->error set when the value is not valid. */
 bool cli_limit_option(cli_parser *p, int id, clave_limits *lim);
 
+/* The engine options (tier and AOT cache) of commands that run wasm: put
+ * CLI_ENGINE_OPTS in the cli_opt table, hand those ids to
+ * cli_engine_option, and make the engine from the config it filled
+ * (docs/aot.md). */
+enum { CLI_OPT_ENGINE = 1100, CLI_OPT_AOT_CACHE, CLI_OPT_AOT_BOUNDS };
+#define CLI_ENGINE_OPTS                                                   \
+  {"engine", 0, true, CLI_OPT_ENGINE},                                    \
+      {"aot-cache", 0, true, CLI_OPT_AOT_CACHE},                          \
+      {"aot-bounds-checks", 0, false, CLI_OPT_AOT_BOUNDS}
+#define CLI_ENGINE_HELP(dflt)                                             \
+  "  --engine TIER       interp, aot (native code through the C\n"        \
+  "                      compiler, cached) or auto (default: " dflt ")\n" \
+  "  --aot-cache DIR     folder of compiled modules (default\n"          \
+  "                      $XDG_CACHE_HOME/clave or ~/.cache/clave)\n"      \
+  "  --aot-bounds-checks AOT code checks every memory access instead\n"  \
+  "                      of using guard pages\n"
+/* Apply an engine option (id CLI_OPT_ENGINE...) to cfg; false with
+ * p->error set when the value is not valid. */
+bool cli_engine_option(cli_parser *p, int id, clave_engine_config *cfg);
+
 /* Parse a decimal unsigned integer (no sign, no junk); false if not one or
  * above max. */
 bool cli_parse_u64(const char *s, uint64_t max, uint64_t *out);

@@ -33,6 +33,7 @@ static const char exec_help[] =
     "  --input NAME=PATH   bind the input NAME to the file PATH (repeatable)\n"
     "  --output NAME=PATH  write the output NAME to PATH (repeatable)\n"
     CLI_LIMIT_HELP
+    CLI_ENGINE_HELP("auto")
     "\n"
     "Exit status: 0 when the function returned, 1 on a trap or an error.\n";
 
@@ -45,6 +46,7 @@ static const cli_opt exec_opts[] = {
     {"input", 0, true, OPT_INPUT},
     {"output", 0, true, OPT_OUTPUT},
     CLI_LIMIT_OPTS,
+    CLI_ENGINE_OPTS,
     {NULL, 0, false, 0},
 };
 
@@ -61,6 +63,7 @@ typedef struct exec_state {
   exec_binding *outputs;
   size_t noutputs;
   clave_limits limits;
+  clave_engine_config engine; /* tier: auto unless --engine says */
 } exec_state;
 
 static void exec_state_free(exec_state *s) {
@@ -174,6 +177,12 @@ static int exec_parse(int argc, char **argv, exec_state *s) {
         break;
       }
       default:
+        if (id >= CLI_OPT_ENGINE) {
+          if (cli_engine_option(&p, id, &s->engine)) break;
+          json_decref(from_json);
+          json_decref(from_args);
+          return cli_usage_error("exec", "%s", p.error);
+        }
         if (!cli_limit_option(&p, id, &s->limits)) {
           json_decref(from_json);
           json_decref(from_args);
@@ -202,6 +211,7 @@ static void exec_print_log(const clave_exec_result *r, size_t max_log) {
 int clave_cmd_exec(int argc, char **argv) {
   exec_state s;
   memset(&s, 0, sizeof s);
+  s.engine.tier = CLAVE_TIER_AUTO;
   int rc = exec_parse(argc, argv, &s);
   if (rc >= 0) {
     exec_state_free(&s);
@@ -214,6 +224,7 @@ int clave_cmd_exec(int argc, char **argv) {
   uint8_t **input_data = calloc(s.ninputs + 1, sizeof *input_data);
   clave_exec_output *outputs = calloc(s.noutputs + 1, sizeof *outputs);
   char *args_json = NULL;
+  clave_engine *engine = NULL;
   clave_program *prog = NULL;
   clave_exec_result result;
   memset(&result, 0, sizeof result);
@@ -246,7 +257,12 @@ int clave_cmd_exec(int argc, char **argv) {
 
   clave_error err;
   memset(&err, 0, sizeof err);
-  if (clave_program_load(NULL, wasm, wasm_len, &prog, &err) != CLAVE_OK) {
+  engine = clave_engine_new(&s.engine);
+  if (!engine) {
+    cli_error("out of memory");
+    goto done;
+  }
+  if (clave_program_load(engine, wasm, wasm_len, &prog, &err) != CLAVE_OK) {
     cli_error("%s: %s", s.payload, err.message);
     goto done;
   }
@@ -290,6 +306,7 @@ int clave_cmd_exec(int argc, char **argv) {
 done:
   clave_exec_result_free(&result, outputs, s.noutputs);
   clave_program_free(prog);
+  clave_engine_free(engine);
   for (size_t i = 0; input_data && i < s.ninputs; i++) free(input_data[i]);
   free(input_data);
   free(inputs);

@@ -38,13 +38,25 @@ static const char wasm_help[] =
     "info      imports, exports, code size before and after translation\n"
     "\n"
     "options of run:\n"
-    CLI_LIMIT_HELP;
+    CLI_LIMIT_HELP
+    CLI_ENGINE_HELP("interp")
+    "\n"
+    "options of info: --engine TIER, --aot-cache DIR, --aot-bounds-checks\n"
+    "          (info then also says how the module runs: interpreted, or\n"
+    "          native code compiled now or found in the cache)\n";
 
 enum { OPT_HELP = 1 };
 
 static const cli_opt wasm_run_opts[] = {
     {"help", 'h', false, OPT_HELP},
     CLI_LIMIT_OPTS,
+    CLI_ENGINE_OPTS,
+    {NULL, 0, false, 0},
+};
+
+static const cli_opt wasm_info_opts[] = {
+    {"help", 'h', false, OPT_HELP},
+    CLI_ENGINE_OPTS,
     {NULL, 0, false, 0},
 };
 
@@ -58,6 +70,8 @@ static int wasm_run(int argc, char **argv) {
   cli_parser_init(&p, argc, argv, wasm_run_opts);
   clave_limits limits;
   memset(&limits, 0, sizeof limits);
+  clave_engine_config cfg;
+  memset(&cfg, 0, sizeof cfg);
   int id;
   const char *file = NULL;
   while (!file && (id = cli_next(&p)) != CLI_END) {
@@ -67,6 +81,9 @@ static int wasm_run(int argc, char **argv) {
     } else if (id == OPT_HELP) {
       fputs(wasm_help, stdout);
       return 0;
+    } else if (id >= CLI_OPT_ENGINE) {
+      if (!cli_engine_option(&p, id, &cfg))
+        return cli_usage_error("wasm", "%s", p.error);
     } else if (!cli_limit_option(&p, id, &limits)) {
       return cli_usage_error("wasm", "%s", p.error);
     }
@@ -80,9 +97,15 @@ static int wasm_run(int argc, char **argv) {
     return cli_error("%s", msg);
   clave_error err;
   memset(&err, 0, sizeof err);
-  clave_program *prog = NULL;
-  if (clave_program_load(NULL, wasm, len, &prog, &err) != CLAVE_OK) {
+  clave_engine *engine = clave_engine_new(&cfg);
+  if (!engine) {
     free(wasm);
+    return cli_error("out of memory");
+  }
+  clave_program *prog = NULL;
+  if (clave_program_load(engine, wasm, len, &prog, &err) != CLAVE_OK) {
+    free(wasm);
+    clave_engine_free(engine);
     return cli_error("%s: %s", file, err.message);
   }
   free(wasm);
@@ -110,15 +133,16 @@ static int wasm_run(int argc, char **argv) {
   }
   clave_exec_result_free(&result, NULL, 0);
   clave_program_free(prog);
+  clave_engine_free(engine);
   return rc;
 }
 
 /* The single FILE operand of validate and info, or NULL after a message
  * (*rc is then the exit status). */
 static const char *wasm_one_file(int argc, char **argv, const char *sub,
-                                 int *rc) {
+                                 int *rc, clave_engine_config *cfg) {
   cli_parser p;
-  cli_parser_init(&p, argc, argv, wasm_help_opts);
+  cli_parser_init(&p, argc, argv, cfg ? wasm_info_opts : wasm_help_opts);
   const char *file = NULL;
   int id;
   while ((id = cli_next(&p)) != CLI_END) {
@@ -130,6 +154,13 @@ static const char *wasm_one_file(int argc, char **argv, const char *sub,
       fputs(wasm_help, stdout);
       *rc = 0;
       return NULL;
+    }
+    if (cfg && id >= CLI_OPT_ENGINE) {
+      if (!cli_engine_option(&p, id, cfg)) {
+        *rc = cli_usage_error("wasm", "%s", p.error);
+        return NULL;
+      }
+      continue;
     }
     if (file) {
       *rc = cli_usage_error("wasm", "%s: unexpected argument '%s'", sub, p.arg);
@@ -143,7 +174,7 @@ static const char *wasm_one_file(int argc, char **argv, const char *sub,
 
 static int wasm_validate(int argc, char **argv) {
   int rc = 1;
-  const char *file = wasm_one_file(argc, argv, "validate", &rc);
+  const char *file = wasm_one_file(argc, argv, "validate", &rc, NULL);
   if (!file) return rc;
   char msg[512];
   uint8_t *wasm = NULL;
@@ -171,14 +202,16 @@ static const char *wasm_kind(clave_extern_kind kind) {
 
 static int wasm_info(int argc, char **argv) {
   int rc = 1;
-  const char *file = wasm_one_file(argc, argv, "info", &rc);
+  clave_engine_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  const char *file = wasm_one_file(argc, argv, "info", &rc, &cfg);
   if (!file) return rc;
   char msg[512];
   uint8_t *wasm = NULL;
   size_t len = 0;
   if (!cli_read_file(file, &wasm, &len, msg, sizeof msg))
     return cli_error("%s", msg);
-  clave_engine *engine = clave_engine_new(NULL);
+  clave_engine *engine = clave_engine_new(&cfg);
   if (!engine) {
     free(wasm);
     return cli_error("out of memory");
@@ -215,6 +248,17 @@ static int wasm_info(int argc, char **argv) {
            (double)code / (double)wasm_code);
   else
     printf("translated code: %zu bytes\n", code);
+  clave_aot_info ai;
+  clave_module_aot_info(m, &ai);
+  if (ai.tier == CLAVE_TIER_AOT && ai.cached)
+    printf("tier: aot (native code from the cache: %s)\n", ai.object);
+  else if (ai.tier == CLAVE_TIER_AOT)
+    printf("tier: aot (compiled now: %zu bytes of C in %.0f ms%s%s)\n",
+           ai.c_bytes, ai.compile_ms, ai.object ? "; cached as " : "",
+           ai.object ? ai.object : "");
+  else
+    printf("tier: interp%s%s%s\n", ai.note ? " (" : "",
+           ai.note ? ai.note : "", ai.note ? ")" : "");
   /* can the executor run it, and how? */
   clave_program *prog = NULL;
   memset(&err, 0, sizeof err);
