@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-#define CLAVE_STORE_SCHEMA_VERSION 2
+#define CLAVE_STORE_SCHEMA_VERSION 3
 
 typedef struct clave_store clave_store;
 

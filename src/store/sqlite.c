@@ -4,10 +4,20 @@
  * One connection, serialised by a recursive mutex: SQLite in WAL mode
  * commits in well under a millisecond here, the platform's calls are short,
  * and one connection makes "a task's state change is one transaction"
- * trivially true (clave_store_begin holds the mutex until commit).  The
- * schema version is PRAGMA user_version; each migration in cs_migrations
- * moves it up by one inside a transaction, and a database from a newer
- * Clave is refused instead of being misread.
+ * trivially true (clave_store_begin holds the mutex until commit).  Its
+ * statements are prepared once and kept (cs_prep), since parsing SQL cost
+ * more than running it.  The schema version is PRAGMA user_version; each
+ * migration in cs_migrations moves it up by one inside a transaction, and
+ * a database from a newer Clave is refused instead of being misread.
+ *
+ * Durability: WAL with synchronous=NORMAL.  A commit is in the WAL file
+ * before it returns, so a crash of the process (kill -9) loses nothing
+ * committed; only an OS crash or power loss may roll back the last
+ * commits, and never leaves the database inconsistent.  No fsync happens
+ * at a commit: the WAL is synced when it is checkpointed, which a thread
+ * of the store does on a connection of its own (cs_checkpointer), so
+ * that no request waits for the disk.  Small blobs live in this database
+ * too (blob.c), inside the transaction that refers to them.
  *
  * Compound fields are JSON text: the store does not interpret them.
  */
@@ -18,9 +28,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "crypto/cerr.h"
 #include "store/store_int.h"
+
+/* Prepared statements kept per SQL text (cs_prep is given literals). */
+#define CS_NSTMT 48
+
+/* Checkpoint once the WAL holds this many pages (SQLite's own default). */
+#define CS_CHECKPOINT_PAGES 1000
 
 struct clave_store {
   sqlite3 *db;
@@ -28,6 +45,18 @@ struct clave_store {
   int in_txn;
   char dir[4096];
   char blob_dir[4200];
+  struct {
+    const char *sql;
+    sqlite3_stmt *st;
+    int busy;
+  } stmts[CS_NSTMT];
+  /* the checkpointer: its own connection and thread */
+  sqlite3 *ckpt_db;
+  pthread_t ckpt_thread;
+  int ckpt_running;
+  pthread_mutex_t ckpt_mu;
+  pthread_cond_t ckpt_cv;
+  int ckpt_wanted, ckpt_stop;
 };
 
 const char *cs_blob_dir(clave_store *store) { return store->blob_dir; }
@@ -82,6 +111,8 @@ static const char *const cs_migrations[] = {
     "CREATE INDEX audit_user ON audit(user_id, seq);",
     /* 1 -> 2: a task runs the payload it was created (and approved) with */
     "ALTER TABLE tasks ADD COLUMN payload_sha256 TEXT NOT NULL DEFAULT '';",
+    /* 2 -> 3: small blobs inside the database (blob.c) */
+    "CREATE TABLE blobs (sha256 TEXT PRIMARY KEY, data BLOB NOT NULL);",
 };
 #define CS_NMIGRATIONS (sizeof cs_migrations / sizeof cs_migrations[0])
 _Static_assert(CS_NMIGRATIONS == CLAVE_STORE_SCHEMA_VERSION,
@@ -146,6 +177,71 @@ static clave_status cs_mkdir(const char *path, clave_error *err) {
   return CLAVE_OK;
 }
 
+/* ---- checkpoints -------------------------------------------------------- */
+
+/* Called by SQLite after each commit of the main connection (in place of
+ * its automatic checkpoint, which would run in the committing request and
+ * make it wait for two fsyncs). */
+static int cs_wal_hook(void *arg, sqlite3 *db, const char *name, int pages) {
+  (void)db;
+  (void)name;
+  clave_store *s = arg;
+  if (pages >= CS_CHECKPOINT_PAGES) {
+    pthread_mutex_lock(&s->ckpt_mu);
+    s->ckpt_wanted = 1;
+    pthread_cond_signal(&s->ckpt_cv);
+    pthread_mutex_unlock(&s->ckpt_mu);
+  }
+  return SQLITE_OK;
+}
+
+/* Copies the WAL into the database when asked: a PASSIVE checkpoint takes
+ * no lock that a writer waits for.  At most one every 100 ms. */
+static void *cs_checkpointer(void *arg) {
+  clave_store *s = arg;
+  pthread_mutex_lock(&s->ckpt_mu);
+  while (!s->ckpt_stop) {
+    if (!s->ckpt_wanted) {
+      pthread_cond_wait(&s->ckpt_cv, &s->ckpt_mu);
+      continue;
+    }
+    s->ckpt_wanted = 0;
+    pthread_mutex_unlock(&s->ckpt_mu);
+    sqlite3_wal_checkpoint_v2(s->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                              NULL, NULL);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 100 * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&s->ckpt_mu);
+    while (!s->ckpt_stop &&
+           pthread_cond_timedwait(&s->ckpt_cv, &s->ckpt_mu, &until) == 0) {
+    }
+  }
+  pthread_mutex_unlock(&s->ckpt_mu);
+  return NULL;
+}
+
+static clave_status cs_checkpointer_start(clave_store *s, const char *path,
+                                          clave_error *err) {
+  if (sqlite3_open_v2(path, &s->ckpt_db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
+                      NULL) != SQLITE_OK ||
+      sqlite3_exec(s->ckpt_db, "PRAGMA synchronous=NORMAL", NULL, NULL,
+                   NULL) != SQLITE_OK)
+    return cv_err(err, CLAVE_EIO, "store: cannot open %s for checkpoints: %s",
+                  path,
+                  s->ckpt_db ? sqlite3_errmsg(s->ckpt_db) : "out of memory");
+  if (pthread_create(&s->ckpt_thread, NULL, cs_checkpointer, s) != 0)
+    return cv_err(err, CLAVE_EIO, "store: cannot start the checkpoint thread");
+  s->ckpt_running = 1;
+  sqlite3_wal_hook(s->db, cs_wal_hook, s);
+  return CLAVE_OK;
+}
+
 clave_status clave_store_open(const char *dir, clave_store **out,
                               clave_error *err) {
   *out = NULL;
@@ -160,6 +256,8 @@ clave_status clave_store_open(const char *dir, clave_store **out,
   pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
   pthread_mutex_init(&s->lock, &attr);
   pthread_mutexattr_destroy(&attr);
+  pthread_mutex_init(&s->ckpt_mu, NULL);
+  pthread_cond_init(&s->ckpt_cv, NULL);
 
   clave_status st = cs_mkdir(dir, err);
   if (!st) st = cs_mkdir(s->blob_dir, err);
@@ -185,6 +283,7 @@ clave_status clave_store_open(const char *dir, clave_store **out,
                " PRAGMA foreign_keys=ON;",
                err, "setting up the database");
   if (!st) st = cs_migrate(s, err);
+  if (!st) st = cs_checkpointer_start(s, path, err);
   if (st) {
     clave_store_close(s);
     return st;
@@ -195,6 +294,19 @@ clave_status clave_store_open(const char *dir, clave_store **out,
 
 void clave_store_close(clave_store *s) {
   if (!s) return;
+  if (s->ckpt_running) {
+    pthread_mutex_lock(&s->ckpt_mu);
+    s->ckpt_stop = 1;
+    pthread_cond_signal(&s->ckpt_cv);
+    pthread_mutex_unlock(&s->ckpt_mu);
+    pthread_join(s->ckpt_thread, NULL);
+  }
+  if (s->ckpt_db) sqlite3_close_v2(s->ckpt_db);
+  pthread_mutex_destroy(&s->ckpt_mu);
+  pthread_cond_destroy(&s->ckpt_cv);
+  for (int i = 0; i < CS_NSTMT; i++)
+    if (s->stmts[i].st) sqlite3_finalize(s->stmts[i].st);
+  /* the last connection to close checkpoints and removes the WAL */
   if (s->db) sqlite3_close_v2(s->db);
   pthread_mutex_destroy(&s->lock);
   free(s);
@@ -241,24 +353,58 @@ void clave_store_rollback(clave_store *s) {
 typedef struct cs_q {
   clave_store *s;
   sqlite3_stmt *st;
-  int col; /* next bind index */
+  int col;  /* next bind index */
+  int slot; /* in s->stmts, or -1 for a statement of this call alone */
 } cs_q;
 
+/* Take the store and a statement for sql, which must be a string literal:
+ * statements are kept by its address.  A statement already in use (a
+ * nested call) gets a copy of its own. */
 static clave_status cs_prep(clave_store *s, cs_q *q, const char *sql,
                             clave_error *err) {
   pthread_mutex_lock(&s->lock);
   q->s = s;
   q->col = 1;
-  if (sqlite3_prepare_v2(s->db, sql, -1, &q->st, NULL) != SQLITE_OK) {
+  q->slot = -1;
+  int free_slot = -1, in_use = 0;
+  for (int i = 0; i < CS_NSTMT; i++) {
+    if (s->stmts[i].sql == sql) {
+      if (s->stmts[i].busy) {
+        in_use = 1;
+        break;
+      }
+      s->stmts[i].busy = 1;
+      q->st = s->stmts[i].st;
+      q->slot = i;
+      return CLAVE_OK;
+    }
+    if (!s->stmts[i].sql && free_slot < 0) free_slot = i;
+  }
+  int keep = !in_use && free_slot >= 0;
+  if (sqlite3_prepare_v3(s->db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0,
+                         &q->st, NULL) != SQLITE_OK) {
     clave_status st = cs_sqlerr(s, err, "prepare");
     pthread_mutex_unlock(&s->lock);
     return st;
   }
+  if (keep) {
+    s->stmts[free_slot].sql = sql;
+    s->stmts[free_slot].st = q->st;
+    s->stmts[free_slot].busy = 1;
+    q->slot = free_slot;
+  }
   return CLAVE_OK;
 }
 
+/* Give the statement back (reset: no read stays open) and the store. */
 static void cs_done(cs_q *q) {
-  sqlite3_finalize(q->st);
+  if (q->slot >= 0) {
+    sqlite3_reset(q->st);
+    sqlite3_clear_bindings(q->st);
+    q->s->stmts[q->slot].busy = 0;
+  } else {
+    sqlite3_finalize(q->st);
+  }
   pthread_mutex_unlock(&q->s->lock);
 }
 
@@ -981,4 +1127,43 @@ void clave_audit_recs_free(clave_audit_rec *recs, size_t n) {
     free(recs[i].result);
   }
   free(recs);
+}
+
+/* ---- small blobs (blob.c) ------------------------------------------------ */
+
+clave_status cs_inline_put(clave_store *s, const char *sha, const void *data,
+                           size_t len, clave_error *err) {
+  cs_q q;
+  clave_status st = cs_prep(
+      s, &q, "INSERT OR IGNORE INTO blobs(sha256, data) VALUES (?,?)", err);
+  if (st) return st;
+  cs_text(&q, sha);
+  sqlite3_bind_blob64(q.st, q.col++, len ? data : "", len, SQLITE_STATIC);
+  return cs_run(&q, err, "saving a blob");
+}
+
+int cs_inline_get(clave_store *s, const char *sha, uint8_t **data,
+                  size_t *len, clave_error *err) {
+  cs_q q;
+  if (cs_prep(s, &q, "SELECT data FROM blobs WHERE sha256=?", err)) return -1;
+  cs_text(&q, sha);
+  int rc = sqlite3_step(q.st), found = 0;
+  if (rc == SQLITE_ROW) {
+    size_t n = (size_t)sqlite3_column_bytes(q.st, 0);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf) {
+      cv_err(err, CLAVE_ENOMEM, "blob %s: out of memory (%zu bytes)", sha, n);
+      found = -1;
+    } else {
+      if (n) memcpy(buf, sqlite3_column_blob(q.st, 0), n);
+      *data = buf;
+      *len = n;
+      found = 1;
+    }
+  } else if (rc != SQLITE_DONE) {
+    cs_sqlerr(s, err, "reading a blob");
+    found = -1;
+  }
+  cs_done(&q);
+  return found;
 }

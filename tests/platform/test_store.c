@@ -1,11 +1,16 @@
 /*
  * test_store.c - the SQLite store: persistence across reopen, schema
  * version rules, every record kind, the task state compare-and-set,
- * transactions that roll back, foreign keys, the audit log, and blobs
- * (streamed, bounded, damage detected).
+ * transactions that roll back, foreign keys, the audit log, blobs
+ * (small ones in the database, large ones as files; streamed, bounded,
+ * damage detected), and what a kill -9 leaves: every committed record and
+ * blob, nothing of a transaction that was still open.
  */
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "clave/store.h"
@@ -244,6 +249,46 @@ static void test_tasks(void) {
   clave_store_close(s);
 }
 
+static int file_exists(const char *sha) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/blobs/%s", tp_dir, sha);
+  struct stat sb;
+  return stat(path, &sb) == 0;
+}
+
+/* Overwrite a blob behind the store's back: its file, or its row. */
+static void damage(const char *sha) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/blobs/%s", tp_dir, sha);
+  FILE *fp = fopen(path, "r+");
+  if (fp) {
+    fputs("abd", fp);
+    fclose(fp);
+    return;
+  }
+  snprintf(path, sizeof path, "%s/clave.db", tp_dir);
+  sqlite3 *db;
+  TP_CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+  char sql[256];
+  snprintf(sql, sizeof sql,
+           "UPDATE blobs SET data = x'616264' WHERE sha256 = '%s'", sha);
+  TP_CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+  TP_CHECK_INT(sqlite3_changes(db), 1);
+  sqlite3_close(db);
+}
+
+static void check_damaged(clave_store *s, const char *sha) {
+  uint8_t *data;
+  size_t len;
+  clave_error err;
+  TP_CHECK_INT(clave_blob_get(s, sha, &data, &len, &err), CLAVE_EIO);
+  char want[256];
+  snprintf(want, sizeof want,
+           "blob %s is damaged on disk (its content no longer has its hash)",
+           sha);
+  TP_CHECK_STR(err.message, want);
+}
+
 static void test_blobs(void) {
   clave_store *s = open_store();
   clave_error err;
@@ -253,12 +298,14 @@ static void test_blobs(void) {
                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015"
                "ad");
   TP_CHECK(clave_blob_exists(s, sha));
+  TP_CHECK(!file_exists(sha)); /* small: in the database */
   TP_CHECK(!clave_blob_exists(s, "../clave.db"));
   uint8_t *data;
   size_t len;
   TP_CHECK_INT(clave_blob_get(s, sha, &data, &len, &err), 0);
   TP_CHECK(len == 3 && memcmp(data, "abc", 3) == 0);
   free(data);
+  TP_CHECK_INT(clave_blob_put(s, "abc", 3, sha, &err), 0); /* again: one */
 
   /* streamed in pieces, bounded */
   clave_blob_writer *w;
@@ -277,21 +324,131 @@ static void test_blobs(void) {
   TP_CHECK_STR(sha2, sha);
   TP_CHECK_INT(size, 3);
 
-  /* damage on disk is noticed */
-  char path[512];
-  snprintf(path, sizeof path, "%s/blobs/%s", tp_dir, sha);
-  FILE *fp = fopen(path, "w");
-  fputs("abd", fp);
-  fclose(fp);
-  TP_CHECK_INT(clave_blob_get(s, sha, &data, &len, &err), CLAVE_EIO);
-  char want[256];
-  snprintf(want, sizeof want,
-           "blob %s is damaged on disk (its content no longer has its hash)",
-           sha);
-  TP_CHECK_STR(err.message, want);
+  /* large: a file, whether put at once or streamed past the limit */
+  size_t big_len = 64 * 1024 + 1;
+  uint8_t *big = malloc(big_len);
+  for (size_t i = 0; i < big_len; i++) big[i] = (uint8_t)(i * 7);
+  char big_sha[65], big_sha2[65];
+  TP_CHECK_INT(clave_blob_put(s, big, big_len, big_sha, &err), 0);
+  TP_CHECK(file_exists(big_sha));
+  TP_CHECK_INT(clave_blob_begin(s, 0, &w, &err), 0);
+  for (size_t off = 0; off < big_len; off += 1000)
+    TP_CHECK_INT(clave_blob_write(w, big + off,
+                                  big_len - off < 1000 ? big_len - off : 1000,
+                                  &err),
+                 0);
+  TP_CHECK_INT(clave_blob_finish(w, big_sha2, &size, &err), 0);
+  TP_CHECK_STR(big_sha2, big_sha);
+  TP_CHECK_INT(size, big_len);
+  TP_CHECK_INT(clave_blob_get(s, big_sha, &data, &len, &err), 0);
+  TP_CHECK(len == big_len && memcmp(data, big, big_len) == 0);
+  free(data);
+  /* exactly the limit stays in the database */
+  TP_CHECK_INT(clave_blob_put(s, big, big_len - 1, sha2, &err), 0);
+  TP_CHECK(!file_exists(sha2) && clave_blob_exists(s, sha2));
+  free(big);
+
+  /* damage is noticed, in a file and in the database */
+  damage(big_sha);
+  check_damaged(s, big_sha);
+  damage(sha);
+  check_damaged(s, sha);
   TP_CHECK_INT(clave_blob_get(s, "zz", &data, &len, &err), CLAVE_EARG);
   TP_CHECK_STR(err.message, "bad blob name 'zz'");
+  char none[65];
+  memset(none, 'e', 64);
+  none[64] = 0;
+  TP_CHECK_INT(clave_blob_get(s, none, &data, &len, &err), CLAVE_ENOTFOUND);
   clave_store_close(s);
+}
+
+/* What a task's end writes in one transaction: its output's content, the
+ * output file's record, the task's state.  Killed (-9) before the commit
+ * or after it, then reopened. */
+static void crash_writer(int commit, const char *out_id, const void *content,
+                         size_t len, int ready_fd) {
+  clave_store *s = open_store();
+  clave_error err;
+  char sha[65];
+  if (clave_store_begin(s, &err) ||
+      clave_blob_put(s, content, len, sha, &err))
+    _exit(2);
+  clave_file_rec f;
+  if (clave_store_file_get(s, out_id, &f, &err)) _exit(3);
+  free(f.blob_sha256);
+  f.blob_sha256 = strdup(sha);
+  f.size = (int64_t)len;
+  if (clave_store_file_put(s, &f, 0, &err)) _exit(4);
+  if (commit && clave_store_commit(s, &err)) _exit(5);
+  if (write(ready_fd, sha, 64) != 64) _exit(6);
+  for (;;) pause(); /* killed here, store open, maybe mid-transaction */
+}
+
+static void crash_case(int commit, const char *out_id, size_t len) {
+  uint8_t *content = malloc(len);
+  for (size_t i = 0; i < len; i++)
+    content[i] = (uint8_t)(i * 13 + len + (commit ? 0 : 101)); /* unique */
+  int pfd[2];
+  TP_CHECK(pipe(pfd) == 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(pfd[0]);
+    crash_writer(commit, out_id, content, len, pfd[1]);
+  }
+  close(pfd[1]);
+  char sha[65] = "";
+  TP_CHECK_INT(read(pfd[0], sha, 64), 64);
+  close(pfd[0]);
+  kill(pid, SIGKILL);
+  int status;
+  waitpid(pid, &status, 0);
+  TP_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+  clave_store *s = open_store();
+  clave_error err;
+  clave_file_rec f;
+  TP_CHECK_INT(clave_store_file_get(s, out_id, &f, &err), 0);
+  uint8_t *data = NULL;
+  size_t got = 0;
+  if (commit) {
+    TP_CHECK_STR(f.blob_sha256, sha);
+    TP_CHECK_INT(clave_blob_get(s, sha, &data, &got, &err), 0);
+    TP_CHECK(got == len && data && memcmp(data, content, len) == 0);
+  } else {
+    TP_CHECK(f.blob_sha256 == NULL);
+    /* a small blob went with its transaction; a large file may stay
+     * behind, harmless (nothing names it) */
+    if (len <= 64 * 1024) TP_CHECK(!clave_blob_exists(s, sha));
+  }
+  free(data);
+  clave_file_rec_free(&f);
+  clave_store_close(s);
+  free(content);
+}
+
+static void test_crash_safety(void) {
+  clave_store *s = open_store();
+  clave_error err;
+  const char *ids[] = {"output-small", "output-big", "output-open",
+                       "output-open-big"};
+  for (size_t i = 0; i < 4; i++) {
+    clave_file_rec fr = {0};
+    fr.id = (char *)ids[i];
+    fr.is_output = 1;
+    fr.creator = "fo";
+    fr.owners_json = "[\"fo\"]";
+    fr.url = "";
+    fr.scheme = "aes-gcm-128";
+    uint8_t key[40] = {1};
+    fr.sealed_key = key;
+    fr.sealed_key_len = sizeof key;
+    TP_CHECK_INT(clave_store_file_put(s, &fr, 1, &err), 0);
+  }
+  clave_store_close(s);
+  crash_case(1, "output-small", 216);       /* a result: in the database */
+  crash_case(1, "output-big", 300 * 1024);  /* a file, fsync'ed first */
+  crash_case(0, "output-open", 216);        /* killed before the commit */
+  crash_case(0, "output-open-big", 300 * 1024);
 }
 
 /* A version-1 database (tasks without payload_sha256) is migrated in
@@ -315,11 +472,11 @@ static void test_migration(void) {
   TP_CHECK(sqlite3_open(path, &db) == SQLITE_OK);
   TP_CHECK(sqlite3_exec(db,
                         "ALTER TABLE tasks DROP COLUMN payload_sha256;"
-                        "PRAGMA user_version = 1;",
+                        "DROP TABLE blobs; PRAGMA user_version = 1;",
                         NULL, NULL, NULL) == SQLITE_OK);
   sqlite3_close(db);
   s = open_store();
-  TP_CHECK_INT(clave_store_schema_version(s), 2);
+  TP_CHECK_INT(clave_store_schema_version(s), CLAVE_STORE_SCHEMA_VERSION);
   clave_task_rec got;
   TP_CHECK_INT(clave_store_task_get(s, "task-old", &got, &err), 0);
   TP_CHECK_STR(got.payload_sha256, "");
@@ -353,6 +510,7 @@ int main(void) {
   TP_RUN(test_functions_files);
   TP_RUN(test_tasks);
   TP_RUN(test_blobs);
+  TP_RUN(test_crash_safety);
   TP_RUN(test_migration);
   TP_RUN(test_newer_schema);
   char cmd[600];
