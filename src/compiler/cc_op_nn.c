@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "compiler/cc_ops.h"
+#include "kernels/k_conv.h"
 
 /* ---- convolution / pooling geometry ----------------------------------------- */
 
@@ -180,15 +181,8 @@ static clave_status cc_conv_lower(cc_ctx *c, cc_node *n) {
   p[CK_CONV_ACT] = n->act;
   p[CK_CONV_ACTA] = ck_fbits(n->act_a);
   p[CK_CONV_ACTB] = ck_fbits(n->act_b);
-  int64_t cg = x->dims[1] / G, mg = w->dims[0] / G;
-  int64_t kk = g.k[0] * g.k[1] * g.k[2], pout = g.out[0] * g.out[1] * g.out[2];
-  bool pointwise = true;
-  for (int i = 0; i < 3; i++)
-    if (g.k[i] != 1 || g.s[i] != 1 || g.pb[i] != 0 || g.in[i] != g.out[i])
-      pointwise = false;
-  int scratch = -1;
-  if (!pointwise && !(cg == 1 && mg == 1))
-    scratch = cc_scratch(c, (size_t)(cg * kk * pout) * sizeof(float));
+  int64_t nscratch = ck_conv_scratch_floats(p);
+  int scratch = nscratch ? cc_scratch(c, (size_t)nscratch * sizeof(float)) : -1;
   int t[5] = {n->in[0], n->in[1], b ? n->in[2] : -1, n->out[0], scratch};
   return cc_emit_call(c, n, "conv_f32", p, CK_CONV_NP, t, 5);
 }

@@ -5,16 +5,18 @@
  * CK_SIMD is set when the target has 128-bit vectors (wasm32 with
  * -msimd128, x86-64); the kernels then use GCC vector extensions, which
  * clang lowers to wasm SIMD128 or SSE.  Scalar builds (--no-simd) use
- * plain loops written to keep their accumulators in locals.
+ * plain loops written to keep their accumulators in locals; CK_FORCE_SCALAR
+ * selects them natively too (tests/compiler/test_kernels.c).
  */
 #ifndef CK_INTERNAL_H
 #define CK_INTERNAL_H
 
 #include "ck.h"
 
-#if defined(__wasm_simd128__) || defined(__SSE2__)
+#if (defined(__wasm_simd128__) || defined(__SSE2__)) && !defined(CK_FORCE_SCALAR)
 #define CK_SIMD 1
 typedef float ck_v4 __attribute__((vector_size(16)));
+typedef int32_t ck_i4 __attribute__((vector_size(16))); /* lane masks */
 static inline ck_v4 ck_v4_load(const float *p) {
   ck_v4 v;
   memcpy(&v, p, sizeof v);
@@ -22,6 +24,13 @@ static inline ck_v4 ck_v4_load(const float *p) {
 }
 static inline void ck_v4_store(float *p, ck_v4 v) { memcpy(p, &v, sizeof v); }
 static inline ck_v4 ck_v4_splat(float x) { return (ck_v4){x, x, x, x}; }
+/* p[0], p[s], p[2s], p[3s] for s 1 or 2, reading nothing past the last */
+static inline ck_v4 ck_v4_load_s(const float *p, int64_t s) {
+  if (s == 1)
+    return ck_v4_load(p);
+  ck_v4 a = ck_v4_load(p), b = ck_v4_load(p + 3);
+  return __builtin_shufflevector(a, b, 0, 2, 5, 7);
+}
 #else
 #define CK_SIMD 0
 #endif

@@ -1,20 +1,30 @@
 /*
  * k_gemm.c - matrix products: Gemm, batched MatMul, and the single-precision
- * core (ck_sgemm) that convolutions use too.
+ * core (ck_sgemm, ck_sgemm_packed) that convolutions use too.
  *
- * The core computes C = A * B with B row-major and A read through row and
- * column strides (so a transposed A costs nothing).  It works in register
- * blocks: 4x8 with 128-bit vectors when CK_SIMD, 4x4 scalars otherwise,
- * with plain loops for the edges.  Blocks over K keep a panel of B in
- * cache for larger products.  Callers that need a transposed B pack it
- * first (the compiler does it at compile time for constant weights).
+ * The core computes C = A * B in register blocks of CK_GEMM_MR rows by
+ * CK_GEMM_NR columns (4x8 in 128-bit vectors when CK_SIMD, 4x4 scalars
+ * otherwise): each step over K loads one row of B's block and one value
+ * of each row of A, broadcast, so the inner loop is loads, multiplies and
+ * adds on accumulators that stay in registers.  Loops run B's column
+ * panels outside A's row blocks, so a panel (CK_GEMM_KC rows of it) stays
+ * in the first-level cache while all of A's rows pass over it.  Rows left
+ * over (M not a multiple of MR) run a one-row kernel; columns left over
+ * run through a small buffer when B is packed (panels are zero padded)
+ * and through plain loops when it is not (B cannot be read past N).
+ *
+ * The sum over K is one multiply and one add per step, in order of k
+ * within a KC block: no fused multiply-add, the same rounding on every
+ * target, as WebAssembly requires.
  */
 #include <math.h>
 
 #include "ck_internal.h"
 #include "k_gemm.h"
 
-#define CK_KC 256 /* K block */
+#define CK_MR CK_GEMM_MR
+#define CK_NR CK_GEMM_NR
+#define CK_KC CK_GEMM_KC
 
 static void ck_sgemm_edge(int64_t mr, int64_t nr, int64_t K, const float *A,
                           int64_t ars, int64_t acs, const float *B,
@@ -29,10 +39,12 @@ static void ck_sgemm_edge(int64_t mr, int64_t nr, int64_t K, const float *A,
 }
 
 #if CK_SIMD
-#define CK_NR 8
-static void ck_sgemm_block(int64_t K, const float *A, int64_t ars,
-                           int64_t acs, const float *B, int64_t ldb,
-                           float *C, int64_t ldc, int acc) {
+/* C[4, 8] (+)= A[4, K] * B[K, 8]: row r of A at a + r*ars, stepping by
+ * acs; B's rows bks apart.  bias (4 values) and e only on the last K
+ * block. */
+static void ck_uk(int64_t K, const float *a, int64_t ars, int64_t acs,
+                  const float *B, int64_t bks, float *C, int64_t ldc, int acc,
+                  const float *bias, const ck_gemm_epi *e) {
   ck_v4 c00, c01, c10, c11, c20, c21, c30, c31;
   if (acc) {
     c00 = ck_v4_load(C), c01 = ck_v4_load(C + 4);
@@ -42,59 +54,151 @@ static void ck_sgemm_block(int64_t K, const float *A, int64_t ars,
   } else {
     c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = ck_v4_splat(0);
   }
-  const float *a0 = A, *a1 = A + ars, *a2 = A + 2 * ars, *a3 = A + 3 * ars;
+  const float *a0 = a, *a1 = a + ars, *a2 = a + 2 * ars, *a3 = a + 3 * ars;
   for (int64_t k = 0; k < K; k++) {
-    ck_v4 b0 = ck_v4_load(B + k * ldb), b1 = ck_v4_load(B + k * ldb + 4);
-    ck_v4 v;
-    v = ck_v4_splat(a0[k * acs]);
+    ck_v4 b0 = ck_v4_load(B), b1 = ck_v4_load(B + 4);
+    B += bks;
+    ck_v4 v = ck_v4_splat(*a0);
     c00 += v * b0, c01 += v * b1;
-    v = ck_v4_splat(a1[k * acs]);
+    v = ck_v4_splat(*a1);
     c10 += v * b0, c11 += v * b1;
-    v = ck_v4_splat(a2[k * acs]);
+    v = ck_v4_splat(*a2);
     c20 += v * b0, c21 += v * b1;
-    v = ck_v4_splat(a3[k * acs]);
+    v = ck_v4_splat(*a3);
     c30 += v * b0, c31 += v * b1;
+    a0 += acs, a1 += acs, a2 += acs, a3 += acs;
+  }
+  if (e) {
+    c00 = ck_v4_epi(c00, bias[0], e), c01 = ck_v4_epi(c01, bias[0], e);
+    c10 = ck_v4_epi(c10, bias[1], e), c11 = ck_v4_epi(c11, bias[1], e);
+    c20 = ck_v4_epi(c20, bias[2], e), c21 = ck_v4_epi(c21, bias[2], e);
+    c30 = ck_v4_epi(c30, bias[3], e), c31 = ck_v4_epi(c31, bias[3], e);
   }
   ck_v4_store(C, c00), ck_v4_store(C + 4, c01);
   ck_v4_store(C + ldc, c10), ck_v4_store(C + ldc + 4, c11);
   ck_v4_store(C + 2 * ldc, c20), ck_v4_store(C + 2 * ldc + 4, c21);
   ck_v4_store(C + 3 * ldc, c30), ck_v4_store(C + 3 * ldc + 4, c31);
 }
+
+/* one row: C[1, 8] (+)= a[K] * B[K, 8] */
+static void ck_uk1(int64_t K, const float *a, int64_t acs, const float *B,
+                   int64_t bks, float *C, int acc, float bias,
+                   const ck_gemm_epi *e) {
+  ck_v4 c0, c1, d0, d1;
+  c0 = c1 = d0 = d1 = ck_v4_splat(0);
+  if (acc)
+    c0 = ck_v4_load(C), c1 = ck_v4_load(C + 4);
+  int64_t k = 0;
+  /* two chains of accumulators: a one-row block is latency bound */
+  for (; k + 2 <= K; k += 2) {
+    ck_v4 v = ck_v4_splat(a[0]), w = ck_v4_splat(a[acs]);
+    c0 += v * ck_v4_load(B), c1 += v * ck_v4_load(B + 4);
+    d0 += w * ck_v4_load(B + bks), d1 += w * ck_v4_load(B + bks + 4);
+    a += 2 * acs, B += 2 * bks;
+  }
+  if (k < K) {
+    ck_v4 v = ck_v4_splat(a[0]);
+    c0 += v * ck_v4_load(B), c1 += v * ck_v4_load(B + 4);
+  }
+  c0 += d0, c1 += d1;
+  if (e)
+    c0 = ck_v4_epi(c0, bias, e), c1 = ck_v4_epi(c1, bias, e);
+  ck_v4_store(C, c0), ck_v4_store(C + 4, c1);
+}
 #else
-#define CK_NR 4
-static void ck_sgemm_block(int64_t K, const float *A, int64_t ars,
-                           int64_t acs, const float *B, int64_t ldb,
-                           float *C, int64_t ldc, int acc) {
+/* C[4, 4] (+)= A[4, K] * B[K, 4], scalars (see the SIMD version) */
+static void ck_uk(int64_t K, const float *a, int64_t ars, int64_t acs,
+                  const float *B, int64_t bks, float *C, int64_t ldc, int acc,
+                  const float *bias, const ck_gemm_epi *e) {
   float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0,
         c13 = 0, c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0,
         c32 = 0, c33 = 0;
-  const float *a0 = A, *a1 = A + ars, *a2 = A + 2 * ars, *a3 = A + 3 * ars;
-  for (int64_t k = 0; k < K; k++) {
-    const float *b = B + k * ldb;
-    float b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3];
-    float x = a0[k * acs];
-    c00 += x * b0, c01 += x * b1, c02 += x * b2, c03 += x * b3;
-    x = a1[k * acs];
-    c10 += x * b0, c11 += x * b1, c12 += x * b2, c13 += x * b3;
-    x = a2[k * acs];
-    c20 += x * b0, c21 += x * b1, c22 += x * b2, c23 += x * b3;
-    x = a3[k * acs];
-    c30 += x * b0, c31 += x * b1, c32 += x * b2, c33 += x * b3;
-  }
   float *r0 = C, *r1 = C + ldc, *r2 = C + 2 * ldc, *r3 = C + 3 * ldc;
   if (acc) {
-    r0[0] += c00, r0[1] += c01, r0[2] += c02, r0[3] += c03;
-    r1[0] += c10, r1[1] += c11, r1[2] += c12, r1[3] += c13;
-    r2[0] += c20, r2[1] += c21, r2[2] += c22, r2[3] += c23;
-    r3[0] += c30, r3[1] += c31, r3[2] += c32, r3[3] += c33;
-  } else {
-    r0[0] = c00, r0[1] = c01, r0[2] = c02, r0[3] = c03;
-    r1[0] = c10, r1[1] = c11, r1[2] = c12, r1[3] = c13;
-    r2[0] = c20, r2[1] = c21, r2[2] = c22, r2[3] = c23;
-    r3[0] = c30, r3[1] = c31, r3[2] = c32, r3[3] = c33;
+    c00 = r0[0], c01 = r0[1], c02 = r0[2], c03 = r0[3];
+    c10 = r1[0], c11 = r1[1], c12 = r1[2], c13 = r1[3];
+    c20 = r2[0], c21 = r2[1], c22 = r2[2], c23 = r2[3];
+    c30 = r3[0], c31 = r3[1], c32 = r3[2], c33 = r3[3];
   }
+  const float *a0 = a, *a1 = a + ars, *a2 = a + 2 * ars, *a3 = a + 3 * ars;
+  for (int64_t k = 0; k < K; k++) {
+    float b0 = B[0], b1 = B[1], b2 = B[2], b3 = B[3];
+    B += bks;
+    float x = *a0;
+    c00 += x * b0, c01 += x * b1, c02 += x * b2, c03 += x * b3;
+    x = *a1;
+    c10 += x * b0, c11 += x * b1, c12 += x * b2, c13 += x * b3;
+    x = *a2;
+    c20 += x * b0, c21 += x * b1, c22 += x * b2, c23 += x * b3;
+    x = *a3;
+    c30 += x * b0, c31 += x * b1, c32 += x * b2, c33 += x * b3;
+    a0 += acs, a1 += acs, a2 += acs, a3 += acs;
+  }
+  if (e) {
+    c00 = ck_act1(c00 + bias[0], e), c01 = ck_act1(c01 + bias[0], e);
+    c02 = ck_act1(c02 + bias[0], e), c03 = ck_act1(c03 + bias[0], e);
+    c10 = ck_act1(c10 + bias[1], e), c11 = ck_act1(c11 + bias[1], e);
+    c12 = ck_act1(c12 + bias[1], e), c13 = ck_act1(c13 + bias[1], e);
+    c20 = ck_act1(c20 + bias[2], e), c21 = ck_act1(c21 + bias[2], e);
+    c22 = ck_act1(c22 + bias[2], e), c23 = ck_act1(c23 + bias[2], e);
+    c30 = ck_act1(c30 + bias[3], e), c31 = ck_act1(c31 + bias[3], e);
+    c32 = ck_act1(c32 + bias[3], e), c33 = ck_act1(c33 + bias[3], e);
+  }
+  r0[0] = c00, r0[1] = c01, r0[2] = c02, r0[3] = c03;
+  r1[0] = c10, r1[1] = c11, r1[2] = c12, r1[3] = c13;
+  r2[0] = c20, r2[1] = c21, r2[2] = c22, r2[3] = c23;
+  r3[0] = c30, r3[1] = c31, r3[2] = c32, r3[3] = c33;
+}
+
+static void ck_uk1(int64_t K, const float *a, int64_t acs, const float *B,
+                   int64_t bks, float *C, int acc, float bias,
+                   const ck_gemm_epi *e) {
+  float c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+  if (acc)
+    c0 = C[0], c1 = C[1], c2 = C[2], c3 = C[3];
+  for (int64_t k = 0; k < K; k++) {
+    float x = *a;
+    c0 += x * B[0], c1 += x * B[1], c2 += x * B[2], c3 += x * B[3];
+    a += acs, B += bks;
+  }
+  if (e) {
+    c0 = ck_act1(c0 + bias, e), c1 = ck_act1(c1 + bias, e);
+    c2 = ck_act1(c2 + bias, e), c3 = ck_act1(c3 + bias, e);
+  }
+  C[0] = c0, C[1] = c1, C[2] = c2, C[3] = c3;
 }
 #endif
+
+static const float ck_zero_bias[CK_MR];
+
+/* One block of rows [i, i+mr) by the column panel at B (full NR columns
+ * readable, nr of them stored). */
+static void ck_block(int64_t mr, int64_t nr, int64_t K, const float *A,
+                     int64_t ars, int64_t acs, const float *B, int64_t bks,
+                     float *C, int64_t ldc, int acc, const float *bias,
+                     const ck_gemm_epi *e) {
+  if (!bias)
+    bias = ck_zero_bias;
+  if (nr == CK_NR) {
+    if (mr == CK_MR) {
+      ck_uk(K, A, ars, acs, B, bks, C, ldc, acc, bias, e);
+      return;
+    }
+    for (int64_t r = 0; r < mr; r++)
+      ck_uk1(K, A + r * ars, acs, B, bks, C + r * ldc, acc, bias[e ? r : 0], e);
+    return;
+  }
+  float tmp[CK_NR];
+  for (int64_t r = 0; r < mr; r++) {
+    float *c = C + r * ldc;
+    if (acc)
+      for (int64_t j = 0; j < nr; j++)
+        tmp[j] = c[j];
+    ck_uk1(K, A + r * ars, acs, B, bks, tmp, acc, bias[e ? r : 0], e);
+    for (int64_t j = 0; j < nr; j++)
+      c[j] = tmp[j];
+  }
+}
 
 void ck_sgemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t ars,
               int64_t acs, const float *B, int64_t ldb, float *C,
@@ -104,23 +208,45 @@ void ck_sgemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t ars,
       memset(C + i * ldc, 0, (size_t)N * sizeof(float));
     return;
   }
+  int64_t nfull = N - N % CK_NR;
   for (int64_t k0 = 0; k0 < K; k0 += CK_KC) {
     int64_t kc = K - k0 < CK_KC ? K - k0 : CK_KC;
     int acc = k0 > 0;
     const float *Ak = A + k0 * acs, *Bk = B + k0 * ldb;
-    int64_t i = 0;
-    for (; i + 4 <= M; i += 4) {
-      int64_t j = 0;
-      for (; j + CK_NR <= N; j += CK_NR)
-        ck_sgemm_block(kc, Ak + i * ars, ars, acs, Bk + j, ldb,
-                       C + i * ldc + j, ldc, acc);
-      if (j < N)
-        ck_sgemm_edge(4, N - j, kc, Ak + i * ars, ars, acs, Bk + j, ldb,
-                      C + i * ldc + j, ldc, acc);
+    for (int64_t j = 0; j < nfull; j += CK_NR)
+      for (int64_t i = 0; i < M; i += CK_MR)
+        ck_block(M - i < CK_MR ? M - i : CK_MR, CK_NR, kc, Ak + i * ars, ars,
+                 acs, Bk + j, ldb, C + i * ldc + j, ldc, acc, NULL, NULL);
+    if (nfull < N)
+      ck_sgemm_edge(M, N - nfull, kc, Ak, ars, acs, Bk + nfull, ldb,
+                    C + nfull, ldc, acc);
+  }
+}
+
+void ck_sgemm_packed(int64_t M, int64_t nc, int64_t K, const float *A,
+                     int64_t lda, const float *Bp, float *C, int64_t ldc,
+                     const ck_gemm_epi *epi) {
+  if (K == 0) {
+    for (int64_t i = 0; i < M; i++)
+      for (int64_t j = 0; j < nc; j++)
+        C[i * ldc + j] = epi ? ck_act1(epi->bias ? epi->bias[i] : 0.0f, epi) : 0.0f;
+    return;
+  }
+  int64_t npanel = (nc + CK_NR - 1) / CK_NR;
+  for (int64_t k0 = 0; k0 < K; k0 += CK_KC) {
+    int64_t kc = K - k0 < CK_KC ? K - k0 : CK_KC;
+    int acc = k0 > 0;
+    const ck_gemm_epi *e = k0 + kc == K ? epi : NULL;
+    for (int64_t pj = 0; pj < npanel; pj++) {
+      int64_t j = pj * CK_NR, nr = nc - j < CK_NR ? nc - j : CK_NR;
+      const float *Bk = Bp + pj * K * CK_NR + k0 * CK_NR;
+      for (int64_t i = 0; i < M; i += CK_MR) {
+        int64_t mr = M - i < CK_MR ? M - i : CK_MR;
+        const float *bias = e && e->bias ? e->bias + i : NULL;
+        ck_block(mr, nr, kc, A + i * lda + k0, lda, 1, Bk, CK_NR,
+                 C + i * ldc + j, ldc, acc, bias, e);
+      }
     }
-    if (i < M)
-      ck_sgemm_edge(M - i, N, kc, Ak + i * ars, ars, acs, Bk, ldb,
-                    C + i * ldc, ldc, acc);
   }
 }
 

@@ -1,0 +1,108 @@
+/*
+ * k_conv.h - convolution geometry and the size of conv_f32's scratch
+ * buffer, shared by the kernel (k_conv.c) and the compiler, which reserves
+ * the scratch in the arena (cc_op_nn.c).  One function decides the size,
+ * so the two can never disagree.
+ *
+ * The geometry moves unused trailing spatial dims (sent as 1) to the
+ * front, so the innermost spatial dim is always dim 2 and a 2-d
+ * convolution is one with in[0] == out[0] == k[0] == 1.
+ */
+#ifndef K_CONV_H
+#define K_CONV_H
+
+#include "ck.h"
+
+/* Output positions per block of gathered input columns (a multiple of
+ * every register block width of the GEMM core). */
+#define CK_CONV_NC 128
+/* Depthwise rows are computed in steps of this many outputs. */
+#define CK_CONV_DW_STEP 8
+
+typedef struct ck_conv_geom {
+  int64_t in[3], out[3], k[3], s[3], d[3], pb[3];
+  int64_t pin, pout, kk; /* products */
+  int64_t cg, mg;        /* input and output channels per group */
+} ck_conv_geom;
+
+static inline void ck_conv_geom_init(ck_conv_geom *g, const int64_t *p) {
+  int64_t nsp = p[CK_CONV_NSP];
+  if (nsp < 1 || nsp > 3)
+    nsp = 3;
+  int64_t sh = 3 - nsp; /* leading unit dims */
+  for (int64_t i = 0; i < 3; i++) {
+    int64_t j = i - sh; /* source dim */
+    int unit = j < 0;
+    g->in[i] = unit ? 1 : p[CK_CONV_IN + j];
+    g->out[i] = unit ? 1 : p[CK_CONV_OUT + j];
+    g->k[i] = unit ? 1 : p[CK_CONV_K + j];
+    g->s[i] = unit ? 1 : p[CK_CONV_S + j];
+    g->d[i] = unit ? 1 : p[CK_CONV_D + j];
+    g->pb[i] = unit ? 0 : p[CK_CONV_PB + j];
+  }
+  g->pin = g->in[0] * g->in[1] * g->in[2];
+  g->pout = g->out[0] * g->out[1] * g->out[2];
+  g->kk = g->k[0] * g->k[1] * g->k[2];
+  int64_t G = p[CK_CONV_G] > 0 ? p[CK_CONV_G] : 1;
+  g->cg = p[CK_CONV_C] / G;
+  g->mg = p[CK_CONV_M] / G;
+}
+
+static inline int64_t ck_floordiv(int64_t a, int64_t b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* Outputs o in [0, n) for which o*s + off lies in [0, len): [*lo, *hi). */
+static inline void ck_valid_range(int64_t n, int64_t s, int64_t off, int64_t len,
+                           int64_t *lo, int64_t *hi) {
+  int64_t a = off >= 0 ? 0 : ck_floordiv(-off + s - 1, s);
+  int64_t b = ck_floordiv(len - 1 - off, s) + 1;
+  if (a < 0)
+    a = 0;
+  if (b > n)
+    b = n;
+  if (b < a)
+    b = a;
+  *lo = a, *hi = b;
+}
+
+static inline int ck_conv_is_depthwise(const ck_conv_geom *g) {
+  return g->cg == 1 && g->mg == 1;
+}
+
+/* A depthwise convolution that runs on a zero-padded copy of each input
+ * plane: 2-d (or 1-d), with every output row starting inside the input. */
+static inline int ck_conv_dw_padded(const ck_conv_geom *g) {
+  return ck_conv_is_depthwise(g) && g->in[0] == 1 && g->out[0] == 1 &&
+         g->k[0] == 1 && g->pb[0] == 0 && g->out[2] > 0 && g->out[1] > 0;
+}
+
+/* The padded plane: rows and row length.  Row r holds input row r - pb1,
+ * column c input column c - pb2; zero outside the input.  The length
+ * covers outputs rounded up to a whole step, so every step reads inside
+ * the plane. */
+static inline void ck_conv_dw_plane(const ck_conv_geom *g, int64_t *rows,
+                                    int64_t *cols) {
+  int64_t ow = (g->out[2] + CK_CONV_DW_STEP - 1) / CK_CONV_DW_STEP * CK_CONV_DW_STEP;
+  *rows = (g->out[1] - 1) * g->s[1] + (g->k[1] - 1) * g->d[1] + 1;
+  *cols = (ow - 1) * g->s[2] + (g->k[2] - 1) * g->d[2] + 1;
+}
+
+/* Floats of scratch conv_f32 needs: one block of gathered columns
+ * (rounded up to whole panels of 8), or one padded plane for a depthwise
+ * convolution, or none.  p: the kernel's parameters. */
+static inline int64_t ck_conv_scratch_floats(const int64_t *p) {
+  ck_conv_geom g;
+  ck_conv_geom_init(&g, p);
+  if (ck_conv_is_depthwise(&g)) {
+    if (!ck_conv_dw_padded(&g))
+      return 0;
+    int64_t rows, cols;
+    ck_conv_dw_plane(&g, &rows, &cols);
+    return rows * cols;
+  }
+  int64_t n = (g.pout + 7) / 8 * 8;
+  return g.cg * g.kk * (n < CK_CONV_NC ? n : CK_CONV_NC);
+}
+
+#endif
