@@ -722,14 +722,56 @@ static void *bp_invoke_loop(void *arg) {
   return NULL;
 }
 
+/* CPU seconds used so far: the server's threads, and its waited-for
+ * children (the task processes), from /proc/PID/stat; this process's. */
+typedef struct bp_cpu {
+  double server, tasks, client;
+} bp_cpu;
+
+static bp_cpu bp_cpu_now(pid_t server) {
+  bp_cpu c = {0, 0, 0};
+  char path[64], text[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)server);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    text[n > 0 ? n : 0] = 0;
+    char *rp = strrchr(text, ')');
+    unsigned long long ut, st;
+    long long cut, cst;
+    /* after ")": state ppid pgrp session tty tpgid flags minflt cminflt
+     * majflt cmajflt utime stime cutime cstime */
+    if (rp && sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+                             "%llu %llu %lld %lld",
+                     &ut, &st, &cut, &cst) == 4) {
+      double hz = (double)sysconf(_SC_CLK_TCK);
+      c.server = (double)(ut + st) / hz;
+      c.tasks = (double)(cut + cst) / hz;
+    }
+  }
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  c.client = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+  return c;
+}
+
 typedef struct bp_result {
   double rate;       /* tasks per second */
   int tasks;
   double seconds;
+  bp_cpu cpu;        /* CPU milliseconds per task in the phase */
   long hwm_kib, max_rss_kib, max_tree_pss_kib;
   double *lat;       /* merged latencies (invoke phases) */
   int nlat;
 } bp_result;
+
+static void bp_cpu_per_task(bp_result *r, bp_cpu a, bp_cpu b) {
+  double n = r->tasks > 0 ? r->tasks : 1;
+  r->cpu.server = (b.server - a.server) * 1e3 / n;
+  r->cpu.tasks = (b.tasks - a.tasks) * 1e3 / n;
+  r->cpu.client = (b.client - a.client) * 1e3 / n;
+}
 
 static bp_worker *bp_workers_new(bp_ctx *b, int n, int with_output) {
   bp_worker *ws = calloc((size_t)n, sizeof *ws);
@@ -801,9 +843,12 @@ static bp_result bp_phase_full(bp_ctx *b, int n, int with_output,
   if (sample) bp_reset_hwm(b->srv.pid);
   bp_progress("whole tasks%s, %d client%s, %.0f s", with_output ? " with an output" : "",
               n, n == 1 ? "" : "s", b->o.seconds);
+  bp_cpu c0 = bp_cpu_now(b->srv.pid);
   double el = bp_run_threads(&ph, ws, n, bp_full_loop, sample ? &smp : NULL);
+  bp_cpu c1 = bp_cpu_now(b->srv.pid);
   bp_check_failures(ws, n, "whole tasks");
   for (int i = 0; i < n; i++) res.tasks += ws[i].done;
+  bp_cpu_per_task(&res, c0, c1);
   res.seconds = el;
   res.rate = res.tasks / el;
   if (sample) {
@@ -837,7 +882,9 @@ static bp_result bp_phase_invoke(bp_ctx *b, int n, int total, int sample) {
   if (sample) bp_reset_hwm(b->srv.pid);
   bp_progress("invoke to result, %d client%s, %d tasks", n, n == 1 ? "" : "s",
               per * n);
+  bp_cpu c0 = bp_cpu_now(b->srv.pid);
   double el = bp_run_threads(&ph, ws, n, bp_invoke_loop, sample ? &smp : NULL);
+  bp_cpu c1 = bp_cpu_now(b->srv.pid);
   bp_check_failures(ws, n, "invoke to result");
   res.lat = calloc((size_t)(per * n), sizeof *res.lat);
   if (!res.lat) bp_die("out of memory");
@@ -848,6 +895,7 @@ static bp_result bp_phase_invoke(bp_ctx *b, int n, int total, int sample) {
   }
   res.seconds = el;
   res.rate = res.tasks / el;
+  bp_cpu_per_task(&res, c0, c1);
   if (sample) {
     res.hwm_kib = bp_status_kib(b->srv.pid, "VmHWM");
     res.max_rss_kib = smp.max_rss_kib;
@@ -1081,6 +1129,19 @@ int main(int argc, char **argv) {
   if (b.o.output_clients)
     printf("| whole tasks/s with an encrypted output, %d clients | %.0f | | |\n",
            b.o.output_clients, outp.rate);
+  /* CPU per task: what the rates would be if nothing else ran */
+  for (int i = 0; i < b.o.nclients; i++) {
+    int n = b.o.clients[i];
+    bp_result *r[2] = {&full[i], &inv[i]};
+    const char *what[2] = {"whole task", "invoke to result"};
+    for (int k = 0; k < 2; k++) {
+      double srv = r[k]->cpu.server + r[k]->cpu.tasks;
+      printf("| CPU per %s, %d client%s: server %.2f + task process %.2f "
+             "(+ client %.2f) ms | %.0f tasks/s on %ld cores | | |\n",
+             what[k], n, n == 1 ? "" : "s", r[k]->cpu.server, r[k]->cpu.tasks,
+             r[k]->cpu.client, srv > 0 ? 1e3 * ncpu / srv : 0, ncpu);
+    }
+  }
   printf("| server RSS idle (fresh start) | %.1f MiB | < 64 MiB | %s |\n",
          idle_rss / 1024.0, bp_mark(idle_rss < 64 * 1024));
   printf("| server + task children PSS idle | %.1f MiB | | |\n", idle_pss / 1024.0);

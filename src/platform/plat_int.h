@@ -21,6 +21,8 @@
 
 /* ---- the server ---------------------------------------------------------- */
 
+#define CP_DONE_RING 256
+
 typedef struct cp_job {
   char *task_id;
   struct cp_job *next;
@@ -62,7 +64,10 @@ struct clave_platform {
   pthread_mutex_t mu;        /* queue, running, done_gen, stopping */
   pthread_cond_t work_cv;    /* a job was queued, or stopping */
   pthread_cond_t done_cv;    /* some task reached a final state */
-  uint64_t done_gen;
+  uint64_t done_gen;         /* tasks ended so far */
+  /* the ids of the last CP_DONE_RING tasks that ended, by done_gen, so
+   * that a long-poll wakes for its own task without reading the store */
+  char done_ring[CP_DONE_RING][64];
   cp_job *queue_head, *queue_tail;
   cp_running *running;       /* one slot per worker */
   pthread_t *threads;
@@ -158,8 +163,8 @@ clave_status cp_tls_load(clave_platform *p, clave_error *err);
 clave_status cp_sched_start(clave_platform *p, clave_error *err);
 void cp_sched_stop(clave_platform *p);
 void cp_sched_enqueue(clave_platform *p, const char *task_id);
-/* Wake long-polls: a task reached a final state. */
-void cp_sched_task_done(clave_platform *p);
+/* Wake long-polls: task_id reached a final state. */
+void cp_sched_task_done(clave_platform *p, const char *task_id);
 /* Kill the child of a running task (cancel). Returns 1 if it was running. */
 int cp_sched_cancel(clave_platform *p, const char *task_id);
 /* Wait until the task is final or timeout_ms passed. */

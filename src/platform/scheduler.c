@@ -43,8 +43,10 @@ void cp_sched_enqueue(clave_platform *p, const char *task_id) {
   pthread_mutex_unlock(&p->mu);
 }
 
-void cp_sched_task_done(clave_platform *p) {
+void cp_sched_task_done(clave_platform *p, const char *task_id) {
   pthread_mutex_lock(&p->mu);
+  snprintf(p->done_ring[p->done_gen % CP_DONE_RING], sizeof p->done_ring[0],
+           "%s", task_id);
   p->done_gen++;
   pthread_cond_broadcast(&p->done_cv);
   pthread_mutex_unlock(&p->mu);
@@ -58,6 +60,16 @@ static int cp_task_final(clave_platform *p, const char *task_id) {
   return fin;
 }
 
+/* Did task_id end among the tasks that ended since generation `since`?
+ * -1: cannot tell (the ring moved past them), ask the store. (p->mu held) */
+static int cp_ended_since(clave_platform *p, const char *task_id,
+                          uint64_t since) {
+  if (p->done_gen - since > CP_DONE_RING) return -1;
+  for (uint64_t g = since; g < p->done_gen; g++)
+    if (!strcmp(p->done_ring[g % CP_DONE_RING], task_id)) return 1;
+  return 0;
+}
+
 void cp_sched_wait(clave_platform *p, const char *task_id, int64_t timeout_ms) {
   struct timespec deadline;
   clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -67,20 +79,29 @@ void cp_sched_wait(clave_platform *p, const char *task_id, int64_t timeout_ms) {
     deadline.tv_sec++;
     deadline.tv_nsec -= 1000000000;
   }
+  pthread_mutex_lock(&p->mu);
+  uint64_t gen = p->done_gen;
+  pthread_mutex_unlock(&p->mu);
+  /* the generation is taken first: an end after this check is seen below */
+  if (cp_task_final(p, task_id)) return;
+  pthread_mutex_lock(&p->mu);
   for (;;) {
-    pthread_mutex_lock(&p->mu);
-    uint64_t gen = p->done_gen;
-    pthread_mutex_unlock(&p->mu);
-    if (cp_task_final(p, task_id)) return;
-    pthread_mutex_lock(&p->mu);
-    int timed_out = 0;
-    while (p->done_gen == gen && !p->stopping && !timed_out)
-      timed_out = pthread_cond_timedwait(&p->done_cv, &p->mu, &deadline) ==
-                  ETIMEDOUT;
-    int stop = p->stopping;
-    pthread_mutex_unlock(&p->mu);
-    if (timed_out || stop) return;
+    int ended = cp_ended_since(p, task_id, gen);
+    if (ended < 0) {
+      /* many tasks ended meanwhile: look at this one in the store */
+      gen = p->done_gen;
+      pthread_mutex_unlock(&p->mu);
+      if (cp_task_final(p, task_id)) return;
+      pthread_mutex_lock(&p->mu);
+      continue;
+    }
+    if (ended || p->stopping) break;
+    gen = p->done_gen;
+    if (pthread_cond_timedwait(&p->done_cv, &p->mu, &deadline) == ETIMEDOUT &&
+        !cp_ended_since(p, task_id, gen))
+      break;
   }
+  pthread_mutex_unlock(&p->mu);
 }
 
 int cp_sched_cancel(clave_platform *p, const char *task_id) {
@@ -448,8 +469,8 @@ static void cp_run_task(clave_platform *p, int slot, const char *task_id) {
   }
   if (cp_gather(&run, &err)) cp_finish(&run, 0, 0, err.message, NULL, NULL);
   else cp_execute(&run);
+  cp_sched_task_done(p, task_id);
   cp_run_free(&run);
-  cp_sched_task_done(p);
 }
 
 static void *cp_worker(void *arg) {

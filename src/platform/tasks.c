@@ -510,7 +510,7 @@ int cp_tasks_cancel(cp_req *r) {
   int was_running = 0;
   if (cp_transition(r, cp_step_cancel, &was_running, NULL)) return -1;
   if (was_running) cp_sched_cancel(r->p, r->parts[1]);
-  cp_sched_task_done(r->p);
+  cp_sched_task_done(r->p, r->parts[1]);
   return cp_ok(r, json_pack("{s:s}", "status", "Canceled"));
 }
 
