@@ -12,6 +12,7 @@
 // MIN_RUNS were made, at most MAX_RUNS.  Prints one line:
 //
 //   ortrun backend=B version=V load_ms=.. runs=N median_us=.. min_us=.. mean_us=..
+//          cpu_median_us=..
 import { createRequire } from "node:module";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -68,20 +69,32 @@ if (outPath) {
   writeFileSync(outPath, Buffer.from(out.buffer, out.byteOffset, out.byteLength));
 }
 
+// wall time per run, and the process's CPU time (user + system), which
+// leaves out the time other processes held the core
 const times = [];
+const cpus = [];
 const start = performance.now();
 let sum = 0;
 while (times.length < +maxRuns &&
        (times.length < +minRuns || performance.now() - start < +minSec * 1000)) {
+  const c = process.cpuUsage();
   const a = performance.now();
   await session.run(feeds);
   const d = performance.now() - a;
+  const dc = process.cpuUsage(c);
   times.push(d);
+  cpus.push((dc.user + dc.system) / 1000);
   sum += d;
 }
-times.sort((a, b) => a - b);
+const median = (v) => {
+  v.sort((a, b) => a - b);
+  const n = v.length;
+  return n % 2 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+};
 const n = times.length;
-const median = n % 2 ? times[(n - 1) / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+const med = median(times);
+const cmed = median(cpus);
 console.log(`ortrun backend=${backend} version=${version} load_ms=${loadMs.toFixed(3)} ` +
-            `runs=${n} median_us=${(median * 1000).toFixed(2)} ` +
-            `min_us=${(times[0] * 1000).toFixed(2)} mean_us=${(sum / n * 1000).toFixed(2)}`);
+            `runs=${n} median_us=${(med * 1000).toFixed(2)} ` +
+            `min_us=${(times[0] * 1000).toFixed(2)} mean_us=${(sum / n * 1000).toFixed(2)} ` +
+            `cpu_median_us=${(cmed * 1000).toFixed(2)}`);

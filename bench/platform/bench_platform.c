@@ -905,6 +905,49 @@ static bp_result bp_phase_invoke(bp_ctx *b, int n, int total, int sample) {
   return res;
 }
 
+/* n clients log in at once (Argon2id each): the server's peak memory. */
+typedef struct bp_login_arg {
+  bp_ctx *b;
+  int user;
+  pthread_barrier_t *go;
+  char token[80];
+} bp_login_arg;
+
+static void *bp_login_one(void *arg) {
+  bp_login_arg *a = arg;
+  char id[32];
+  snprintf(id, sizeof id, "bench-do%d", a->user);
+  pthread_barrier_wait(a->go);
+  bp_login(a->b, id, BP_USER_PW, a->token, sizeof a->token);
+  return NULL;
+}
+
+static long bp_phase_logins(bp_ctx *b, int n, double *seconds) {
+  bp_login_arg *args = calloc((size_t)n, sizeof *args);
+  pthread_t *th = calloc((size_t)n, sizeof *th);
+  pthread_barrier_t go;
+  if (!args || !th) bp_die("out of memory");
+  pthread_barrier_init(&go, NULL, (unsigned)n + 1);
+  bp_reset_hwm(b->srv.pid);
+  bp_progress("%d logins at once", n);
+  for (int i = 0; i < n; i++) {
+    args[i].b = b;
+    args[i].user = i % b->nusers;
+    args[i].go = &go;
+    if (pthread_create(&th[i], NULL, bp_login_one, &args[i]))
+      bp_die("cannot start login thread %d", i);
+  }
+  double t0 = bp_now();
+  pthread_barrier_wait(&go);
+  for (int i = 0; i < n; i++) pthread_join(th[i], NULL);
+  *seconds = bp_now() - t0;
+  long hwm = bp_status_kib(b->srv.pid, "VmHWM");
+  pthread_barrier_destroy(&go);
+  free(args);
+  free(th);
+  return hwm;
+}
+
 static int bp_cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
@@ -1088,6 +1131,8 @@ int main(int argc, char **argv) {
   }
   bp_result outp = {0};
   if (b.o.output_clients) outp = bp_phase_full(&b, b.o.output_clients, 1, 0);
+  double login_s = 0;
+  long login_hwm = bp_phase_logins(&b, maxc, &login_s);
   usleep(500000);
   long idle_after = bp_status_kib(b.srv.pid, "VmRSS");
   bp_loadavg(load_after, sizeof load_after);
@@ -1157,6 +1202,9 @@ int main(int argc, char **argv) {
            maxc, pss / 1024.0);
     break;
   }
+  printf("| server peak RSS (VmHWM), %d logins at once (Argon2id, %.1f s) | %.1f MiB | < 256 MiB | %s |\n",
+         maxc, login_s, login_hwm / 1024.0,
+         bp_mark(login_hwm > 0 && login_hwm < 256 * 1024));
   printf("| server RSS idle after the runs | %.1f MiB | | |\n", idle_after / 1024.0);
   printf("\nwhole task = create, assign, approve, invoke, result (5 calls);"
          " invoke to result = invoke, result?wait (2 calls).\n");
