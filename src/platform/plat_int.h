@@ -22,6 +22,7 @@
 /* ---- the server ---------------------------------------------------------- */
 
 #define CP_DONE_RING 256
+#define CP_PW_SLOTS 2
 
 typedef struct cp_job {
   char *task_id;
@@ -74,6 +75,13 @@ struct clave_platform {
   int nthreads;
   int stopping;
   int started;
+
+  /* Argon2id takes 64 MiB for each hash it computes: at most
+   * CP_PW_SLOTS at once, so that many logins at once queue instead of
+   * taking memory without bound */
+  pthread_mutex_t pw_mu;
+  pthread_cond_t pw_cv;
+  int pw_busy;
 
   pthread_mutex_t prep_mu;   /* the list of prepared processes */
   cp_prep *preps;

@@ -498,6 +498,8 @@ clave_status clave_platform_new(const clave_platform_config *cfg,
   p->lock_fd = -1;
   pthread_mutex_init(&p->mu, NULL);
   pthread_mutex_init(&p->prep_mu, NULL);
+  pthread_mutex_init(&p->pw_mu, NULL);
+  pthread_cond_init(&p->pw_cv, NULL);
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -653,5 +655,7 @@ void clave_platform_free(clave_platform *p) {
   pthread_cond_destroy(&p->done_cv);
   pthread_mutex_destroy(&p->mu);
   pthread_mutex_destroy(&p->prep_mu);
+  pthread_mutex_destroy(&p->pw_mu);
+  pthread_cond_destroy(&p->pw_cv);
   free(p);
 }

@@ -14,6 +14,29 @@
 #include "crypto/cerr.h"
 #include "platform/plat_int.h"
 
+/* Take and give back one of the CP_PW_SLOTS Argon2id slots. */
+static void cp_pw_enter(clave_platform *p) {
+  pthread_mutex_lock(&p->pw_mu);
+  while (p->pw_busy >= CP_PW_SLOTS) pthread_cond_wait(&p->pw_cv, &p->pw_mu);
+  p->pw_busy++;
+  pthread_mutex_unlock(&p->pw_mu);
+}
+
+static void cp_pw_leave(clave_platform *p) {
+  pthread_mutex_lock(&p->pw_mu);
+  p->pw_busy--;
+  pthread_cond_signal(&p->pw_cv);
+  pthread_mutex_unlock(&p->pw_mu);
+}
+
+static clave_status cp_pw_hash(clave_platform *p, const char *pw, char *hash,
+                               clave_error *err) {
+  cp_pw_enter(p);
+  clave_status st = clave_password_hash(pw, hash, err);
+  cp_pw_leave(p);
+  return st;
+}
+
 static const char *const cp_roles[] = {"PlatformAdmin", "FunctionOwner",
                                        "DataOwnerManager", "DataOwner"};
 
@@ -36,7 +59,7 @@ clave_status cp_users_bootstrap(clave_platform *p, clave_error *err) {
   const char *weak = clave_password_weakness(pw);
   if (weak) return cv_err(err, CLAVE_EARG, "admin password refused: %s", weak);
   char hash[CLAVE_PASSWORD_HASH_LEN];
-  st = clave_password_hash(pw, hash, err);
+  st = cp_pw_hash(p, pw, hash, err);
   if (st) return st;
   clave_user_rec u = {"admin", "PlatformAdmin", "", hash, "",
                       cp_now_ms() / 1000};
@@ -56,7 +79,9 @@ int cp_users_login(cp_req *r) {
   static const char dummy[] =
       "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
       "qBaS2vBm3oUvuwAsOHpUz4ATFx6hOEu2IEiOqdoEfg4";
+  cp_pw_enter(r->p);
   int ok = clave_password_verify(known ? u.pw_hash : dummy, pw) && known;
+  cp_pw_leave(r->p);
   clave_user_rec_free(&u);
   if (!ok) return cp_fail(r, 401, "wrong user id or password");
   uint8_t raw[32], digest[32];
@@ -111,7 +136,7 @@ int cp_users_register(cp_req *r) {
   if (weak) return cp_fail(r, 400, "password refused: %s", weak);
   char hash[CLAVE_PASSWORD_HASH_LEN];
   clave_error err;
-  if (clave_password_hash(pw, hash, &err)) return cp_fail_err(r, &err);
+  if (cp_pw_hash(r->p, pw, hash, &err)) return cp_fail_err(r, &err);
   clave_user_rec u = {(char *)id, (char *)role, (char *)attr, hash,
                       r->user.id, cp_now_ms() / 1000};
   if (clave_store_user_put(r->p->store, &u, 1, &err)) {
@@ -135,7 +160,7 @@ int cp_users_password(cp_req *r) {
   if (weak) return cp_fail(r, 400, "password refused: %s", weak);
   char hash[CLAVE_PASSWORD_HASH_LEN];
   clave_error err;
-  if (clave_password_hash(pw, hash, &err)) return cp_fail_err(r, &err);
+  if (cp_pw_hash(r->p, pw, hash, &err)) return cp_fail_err(r, &err);
   clave_user_rec u = r->user;
   u.pw_hash = hash;
   if (clave_store_user_put(r->p->store, &u, 0, &err))
