@@ -54,8 +54,12 @@ static int tp_sandboxed_as(void (*fn)(void), int prepared, uint64_t data_cap,
     _exit(0);
   }
   close(pfd[1]);
-  ssize_t n = read(pfd[0], out, cap - 1);
-  out[n > 0 ? n : 0] = 0;
+  /* to the end: every writer (a forked sibling too) has closed it */
+  size_t got = 0;
+  ssize_t n;
+  while (got < cap - 1 && (n = read(pfd[0], out + got, cap - 1 - got)) > 0)
+    got += (size_t)n;
+  out[got] = 0;
   close(pfd[0]);
   int status = 0;
   waitpid(pid, &status, 0);
