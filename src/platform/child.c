@@ -306,6 +306,7 @@ static int cp_child_recv_fd(int *fd) {
 static void cp_child_prepared(json_t *req, uint8_t *payload, size_t len) {
   clave_error err;
   memset(&err, 0, sizeof err);
+  prctl(PR_SET_NAME, "clave-prepared"); /* for ps and the tests */
   cp_child_warm_crypto();
   /* the payload is untrusted: load it under a sandbox too */
   uint64_t mem = cp_ju(req, "memory_bytes");
@@ -342,6 +343,7 @@ static void cp_child_prepared(json_t *req, uint8_t *payload, size_t len) {
       close(fd);
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() != server) _exit(1); /* the server is gone already */
+      prctl(PR_SET_NAME, "clave-task");
       cp_child_task(prog);
     }
     int saved = errno;

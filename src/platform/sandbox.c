@@ -107,9 +107,9 @@ static clave_status cp_filter_load(int prepared, clave_error *err) {
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1,
                            SCMP_A0(SCMP_CMP_EQ, 0));
     ALLOW(setrlimit);
-    static const int prctl_ops[] = {PR_SET_PDEATHSIG, PR_SET_DUMPABLE,
-                                    PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP,
-                                    PR_GET_SECCOMP};
+    static const int prctl_ops[] = {PR_SET_PDEATHSIG, PR_SET_NAME,
+                                    PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS,
+                                    PR_SET_SECCOMP, PR_GET_SECCOMP};
     for (size_t i = 0; i < sizeof prctl_ops / sizeof prctl_ops[0]; i++)
       rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)prctl_ops[i]));

@@ -92,8 +92,10 @@ class Server:
         self.proc.stderr.close()
 
 
-def children_of(pid):
-    """Pids of the task children of a server."""
+def children_of(pid, comm=b"clave-task"):
+    """Pids of the server's children named comm: its task processes
+    ("clave-task"), or the prepared processes they are forked from
+    ("clave-prepared")."""
     out = []
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -101,11 +103,11 @@ def children_of(pid):
         try:
             with open("/proc/%s/stat" % d) as f:
                 ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open("/proc/%s/cmdline" % d, "rb") as f:
-                cmd = f.read()
+            with open("/proc/%s/comm" % d, "rb") as f:
+                name = f.read().strip()
         except OSError:
             continue
-        if ppid == pid and b"__task-child" in cmd:
+        if ppid == pid and name == comm:
             out.append(int(d))
     return out
 
@@ -420,6 +422,8 @@ class PlatformTest(unittest.TestCase):
                     break
             time.sleep(0.05)
         self.assertTrue(pids, "no task child found")
+        # the function's prepared process is another child, left alone
+        self.assertTrue(children_of(self.srv.proc.pid, b"clave-prepared"))
         for pid in pids:
             os.kill(pid, signal.SIGKILL)
         t = do.wait_task(tid, 60)
