@@ -11,7 +11,8 @@ process, and the model owner never sees the image.
   mnist_flow.py --payload model.wasm --fashion-index 0 \
       (--start build/bin/clave | --server URL --fingerprint FP) \
       [--admin-password PW] [--input-name image] [--arg key=value ...] \
-      [--image-format raw|pgm] [--image FILE] [--labels fashion|digits]
+      [--image-format raw|pgm] [--image FILE [--true-class N]]
+      [--labels fashion|digits]
 
 --start runs `clave serve` in a temporary data folder for the length of
 the flow; otherwise the script talks to a running server whose admin
@@ -37,7 +38,9 @@ FASHION_DIR = "/usr/share/datasets/fashion-mnist"
 
 
 def step(msg):
-    print("\n\033[1m%s\033[0m" % msg, flush=True)
+    if sys.stdout.isatty():
+        msg = "\033[1m%s\033[0m" % msg
+    print("\n" + msg, flush=True)
 
 
 def fashion_image(index, fmt):
@@ -89,6 +92,8 @@ def main():
                     default=os.environ.get("CLAVE_ADMIN_PASSWORD",
                                            "Demo-admin-2024"))
     ap.add_argument("--image", help="input file (sent as is)")
+    ap.add_argument("--true-class", type=int,
+                    help="the --image's true class, shown beside the result")
     ap.add_argument("--fashion-index", type=int, default=0)
     ap.add_argument("--image-format", choices=["raw", "pgm"], default="raw")
     ap.add_argument("--input-name", default="image",
@@ -125,7 +130,7 @@ def run(a):
         payload = f.read()
     if a.image:
         with open(a.image, "rb") as f:
-            image, truth = f.read(), None
+            image, truth = f.read(), a.true_class
     else:
         image, truth = fashion_image(a.fashion_index, a.image_format)
     args = dict(kv.split("=", 1) for kv in a.arg)
@@ -177,9 +182,12 @@ def run(a):
     alice.invoke_task(tid)
     result = int(alice.get_task_result(tid))
     names = FASHION if a.labels == "fashion" else [str(i) for i in range(10)]
-    label = names[result] if 0 <= result < len(names) else "?"
-    print("  predicted class: %d (%s)" % (result, label))
-    if truth is not None:
+    if not 0 <= result < len(names):
+        log = alice.get_task(tid).get("result", {}).get("log", "")
+        raise SystemExit("mnist_flow: the function returned %d, not a class; "
+                         "its log:\n%s" % (result, log.rstrip()))
+    print("  predicted class: %d (%s)" % (result, names[result]))
+    if truth is not None and 0 <= truth < len(names):
         print("  true class:      %d (%s)" % (truth, names[truth]))
     return result
 

@@ -161,7 +161,19 @@ int clave_cmd_infer(int argc, char **argv) {
       rc = 0;
       goto out;
     } else if (strcmp(a, "--top") == 0 && i + 1 < argc) {
-      top = atoi(argv[++i]);
+      char *end;
+      errno = 0;
+      long k = strtol(argv[++i], &end, 10);
+      if (end == argv[i] || *end || errno || k < 1 || k > 1000000) {
+        fprintf(stderr, "clave infer: --top %s: expected a positive number of classes\n",
+                argv[i]);
+        goto out;
+      }
+      top = (int)k;
+    } else if ((strcmp(a, "--input") == 0 || strcmp(a, "--output-dir") == 0 ||
+                strcmp(a, "--top") == 0) && i + 1 == argc) {
+      fprintf(stderr, "clave infer: %s needs a value\n", a);
+      goto out;
     } else if (a[0] == '-') {
       fprintf(stderr, "clave infer: unknown option '%s'\n", a);
       goto out;
@@ -215,7 +227,7 @@ int clave_cmd_infer(int argc, char **argv) {
     } else {
       json_t *o0 = json_array_get(outs, 0), *data = json_object_get(o0, "data");
       size_t n = json_array_size(data);
-      int k = top < 1 ? 1 : top;
+      int k = top;
       printf("%s: %s %s\n", model, json_string_value(json_object_get(o0, "name")),
              json_string_value(json_object_get(o0, "dtype")));
       bool *used = calloc(n + 1, 1);
