@@ -4,6 +4,7 @@
  *
  *   clave-test-server --data DIR [--listen HOST:PORT] [--workers N]
  *                     [--insecure-http] [--import DIR] [--timeout-ms N]
+ *                     [--prepared N]
  *
  * The admin password comes from CLAVE_ADMIN_PASSWORD.  It prints
  * "listening PORT FINGERPRINT" on stdout once it serves, and stops on
@@ -29,6 +30,8 @@ int main(int argc, char **argv) {
     if (!strcmp(a, "--data") && v) cfg.data_dir = argv[++i];
     else if (!strcmp(a, "--listen") && v) cfg.listen = argv[++i];
     else if (!strcmp(a, "--workers") && v) cfg.workers = atoi(argv[++i]);
+    else if (!strcmp(a, "--prepared") && v)
+      cfg.prepared_functions = atoi(argv[++i]);
     else if (!strcmp(a, "--import") && v) cfg.import_dir = argv[++i];
     else if (!strcmp(a, "--timeout-ms") && v)
       cfg.task_timeout_ms = strtoull(argv[++i], NULL, 10);

@@ -695,6 +695,57 @@ class PlatformTest(unittest.TestCase):
             fe.get_task("task-nope")
 
 
+class PreparedTest(unittest.TestCase):
+    """Prepared processes (one per function payload, forking a task
+    process per task): a cap of one makes functions take turns; a killed
+    one is started again; no task sees what an earlier one left."""
+
+    def test_prepared_processes(self):
+        data = tempfile.mkdtemp(prefix="clave-prep-", dir=ARGS.tmp)
+        srv = Server(os.path.join(data, "d"), ["--prepared", "1"]).start()
+        try:
+            admin = srv.client("admin", ADMIN_PW)
+            admin.register_user("fo", "Passw0rd-fo", "FunctionOwner")
+            admin.register_user("do", "Passw0rd-do", "DataOwner")
+            fo = srv.client("fo", "Passw0rd-fo")
+            do = srv.client("do", "Passw0rd-do")
+            fns = {}
+            for name in ("echo", "counter"):
+                fns[name] = fo.register_function(
+                    name, "", "wamr", public=True, payload=wasm(name),
+                    inputs=[clave.FunctionInput("in")],
+                    outputs=[clave.FunctionOutput("out", optional=True)])
+
+            def run(name):
+                d, k, iv, cmac = clave.encrypt_file(b"12345")
+                iid = do.register_input_file("", "aes-gcm-128", k, iv, cmac,
+                                             data=d)
+                tid = do.create_task(fns[name], {}, "wamr",
+                                     [clave.OwnerList("in", ["do"])])
+                do.assign_data_to_task(tid, [clave.DataMap("in", iid)])
+                do.approve_task(tid)
+                do.invoke_task(tid)
+                return do.get_task_result(tid)
+
+            def prepared():
+                return children_of(srv.proc.pid, b"clave-prepared")
+
+            for name, want in (("echo", b"-2"), ("counter", b"11"),
+                               ("echo", b"-2"), ("counter", b"11"),
+                               ("counter", b"11")):
+                self.assertEqual(run(name), want, name)
+                self.assertEqual(len(prepared()), 1)
+            before = prepared()
+            os.kill(before[0], signal.SIGKILL)
+            self.assertEqual(run("counter"), b"11")
+            after = prepared()
+            self.assertEqual(len(after), 1)
+            self.assertNotEqual(after, before)
+        finally:
+            rc, err = srv.stop()
+        self.assertEqual(rc, 0, err[-3000:])
+
+
 class RecoveryTest(unittest.TestCase):
     def test_kill9_and_restart(self):
         data = tempfile.mkdtemp(prefix="clave-recover-", dir=ARGS.tmp)
