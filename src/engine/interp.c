@@ -305,7 +305,7 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
   goto *(const void *)((const char *)&&L_UNREACHABLE + (int32_t)I(0))
 #else
 #define CASE(name) case IOP_##name:
-#define NEXT() continue
+#define NEXT() goto dispatch
 #endif
 
   RELOAD_MEM();
@@ -317,8 +317,8 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
   goto enter;
 
 #ifndef CL_THREADED
-  for (;;) {
-    switch (I(0)) {
+dispatch:
+  switch (I(0)) {
 #endif
 
   CASE(UNREACHABLE) TRAP(CLAVE_TRAP_UNREACHABLE);
@@ -923,10 +923,9 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
 #include "engine/interp_simd.inc"
 
 #ifndef CL_THREADED
-      default:
-        trap = CLAVE_TRAP_UNREACHABLE;
-        goto do_trap;
-    }
+    default:
+      trap = CLAVE_TRAP_UNREACHABLE;
+      goto do_trap;
   }
 #endif
 
