@@ -440,7 +440,11 @@ clave_status clave_compile_file(const char *model_path, const char *out_path,
       /* the executor places the arguments through the payload's malloc */
       largv[n++] = "-Wl,--export=malloc";
       largv[n++] = "-Wl,--export=free";
-      largv[n++] = "-Wl,-z,stack-size=1048576";
+      /* a small stack below the data: kernels keep their buffers in the
+       * arena, and an overflow traps (address below 0) instead of
+       * running into the weights */
+      largv[n++] = "-Wl,-z,stack-size=262144";
+      largv[n++] = "-Wl,--stack-first";
     }
     largv[n++] = "-o";
     largv[n++] = out_path;

@@ -88,9 +88,53 @@ static inline void ck_conv_dw_plane(const ck_conv_geom *g, int64_t *rows,
   *cols = (ow - 1) * g->s[2] + (g->k[2] - 1) * g->d[2] + 1;
 }
 
+/* Winograd F(2x2, 3x3): output channels whose weights are transformed
+ * at a time, and tiles whose input is transformed at a time (a multiple
+ * of 8: whole panels). */
+#define CK_WINO_MB 64
+#define CK_WINO_TB 64
+/* Floats between two of the 16 matrices beyond their size: without it
+ * they lie a multiple of 4 KiB apart and the 16 streams of a transform
+ * fight over the same cache sets. */
+#define CK_WINO_GAP 16
+
+/* 3x3 convolutions with stride 1 and no dilation over 2-d planes run as
+ * Winograd F(2x2, 3x3) (2.25 times fewer multiplications) when there are
+ * enough channels to pay for the transforms. */
+static inline int ck_conv_use_winograd(const ck_conv_geom *g) {
+#ifdef CK_NO_WINOGRAD /* measurements: the direct path everywhere */
+  return 0 && g;
+#endif
+  return g->cg >= 8 && g->mg >= 8 && g->in[0] == 1 && g->out[0] == 1 &&
+         g->k[0] == 1 && g->pb[0] == 0 && g->k[1] == 3 && g->k[2] == 3 &&
+         g->s[1] == 1 && g->s[2] == 1 && g->d[1] == 1 && g->d[2] == 1 &&
+         g->out[1] >= 2 && g->out[2] >= 2;
+}
+
+/* Its scratch: the transformed input of a block of tiles (16 matrices of
+ * cg rows by the block's tiles), the transformed weights of a block of
+ * output channels (16 matrices of mb by cg) and their 16 products. */
+static inline int64_t ck_conv_wino_tiles(const ck_conv_geom *g) {
+  return ((g->out[1] + 1) / 2) * ((g->out[2] + 1) / 2);
+}
+
+static inline void ck_conv_wino_blocks(const ck_conv_geom *g, int64_t *tb,
+                                       int64_t *mb) {
+  int64_t tp = (ck_conv_wino_tiles(g) + 7) / 8 * 8;
+  *tb = tp < CK_WINO_TB ? tp : CK_WINO_TB;
+  *mb = g->mg < CK_WINO_MB ? g->mg : CK_WINO_MB;
+}
+
+static inline int64_t ck_conv_wino_floats(const ck_conv_geom *g) {
+  int64_t tb, mb;
+  ck_conv_wino_blocks(g, &tb, &mb);
+  return 16 * (tb * g->cg + mb * g->cg + mb * tb + 3 * CK_WINO_GAP);
+}
+
 /* Floats of scratch conv_f32 needs: one block of gathered columns
- * (rounded up to whole panels of 8), or one padded plane for a depthwise
- * convolution, or none.  p: the kernel's parameters. */
+ * (rounded up to whole panels of 8), the Winograd buffers, or one padded
+ * plane for a depthwise convolution, or none.  p: the kernel's
+ * parameters. */
 static inline int64_t ck_conv_scratch_floats(const int64_t *p) {
   ck_conv_geom g;
   ck_conv_geom_init(&g, p);
@@ -101,6 +145,8 @@ static inline int64_t ck_conv_scratch_floats(const int64_t *p) {
     ck_conv_dw_plane(&g, &rows, &cols);
     return rows * cols;
   }
+  if (ck_conv_use_winograd(&g))
+    return ck_conv_wino_floats(&g);
   int64_t n = (g.pout + 7) / 8 * 8;
   return g.cg * g.kk * (n < CK_CONV_NC ? n : CK_CONV_NC);
 }

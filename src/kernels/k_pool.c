@@ -19,7 +19,10 @@
 
 enum { CK_POOL_MAX, CK_POOL_AVG, CK_POOL_LP };
 
-static void ck_pool(const int64_t *p, void *const *t, int kind) {
+/* inlined into each kernel, so that MaxPool and AveragePool never link pow */
+static inline __attribute__((always_inline)) void ck_pool(const int64_t *p,
+                                                          void *const *t,
+                                                          int kind) {
   const float *X = t[0];
   float *Y = t[1];
   int64_t *I = kind == CK_POOL_MAX ? t[2] : NULL;

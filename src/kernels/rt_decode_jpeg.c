@@ -228,6 +228,19 @@ static int rt_jscan(rt_jpeg *j, const uint8_t *sos, size_t len, char *err) {
   return 0;
 }
 
+/* cos(k * pi / 16) from a table of the first quadrant: a payload that
+ * decodes JPEG then needs no cosf (and none of libm's argument reduction,
+ * 6 KB of code). */
+static float rt_cos16(int k) {
+  static const float q[9] = {1.0f,        0.98078528f, 0.92387953f,
+                             0.83146961f, 0.70710678f, 0.55557023f,
+                             0.38268343f, 0.19509032f, 0.0f};
+  k %= 32;
+  if (k > 16)
+    k = 32 - k; /* cos(2pi - a) = cos(a) */
+  return k <= 8 ? q[k] : -q[16 - k]; /* cos(pi - a) = -cos(a) */
+}
+
 int rt_decode_jpeg(const uint8_t *d, size_t n, rt_img *out, char *err) {
   memset(out, 0, sizeof *out);
   if (n < 4 || d[0] != 0xFF || d[1] != 0xD8)
@@ -239,8 +252,7 @@ int rt_decode_jpeg(const uint8_t *d, size_t n, rt_img *out, char *err) {
   j->n = n;
   for (int x = 0; x < 8; x++)
     for (int u = 0; u < 8; u++)
-      j->cosv[x][u] = (u == 0 ? 0.70710678f : 1.0f) *
-                      cosf((float)((2 * x + 1) * u) * 3.14159265f / 16.0f);
+      j->cosv[x][u] = (u == 0 ? 0.70710678f : 1.0f) * rt_cos16((2 * x + 1) * u);
   size_t at = 2;
   int rc = -1, have_frame = 0, done = 0;
   while (!done) {
