@@ -2,7 +2,9 @@
  * fuzz_decode.c - libFuzzer target: any bytes through cl_decode and
  * cl_validate, and every module that validates through translation,
  * instantiation (with made-up imports of the right types) and a call of
- * each exported function under fuel, in the interpreter.
+ * each exported function under fuel, in the interpreter; and, for a small
+ * sample of them, the same again in the AOT tier, whose outcomes (status,
+ * trap kind and message, results, fuel left) must equal the interpreter's.
  *
  * Beyond "no crash, no leak, no undefined behaviour" (the sanitizers'
  * job), it checks the contract between the two stages: a failure always
@@ -11,6 +13,7 @@
  * the decoder promised to have done.  A broken promise aborts, which
  * libFuzzer reports as a finding.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,19 +46,54 @@ static clave_value zero_of(uint8_t type) {
   return v;
 }
 
+/* What the calls of one run did, for comparing the tiers. */
+typedef struct fuzz_log {
+  char text[4096];
+  size_t len;
+} fuzz_log;
+
+static void fuzz_log_add(fuzz_log *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void fuzz_log_add(fuzz_log *l, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  if (l->len < sizeof l->text) {
+    int n = vsnprintf(l->text + l->len, sizeof l->text - l->len, fmt, ap);
+    if (n > 0) l->len += (size_t)n;
+    if (l->len > sizeof l->text) l->len = sizeof l->text;
+  }
+  va_end(ap);
+}
+
 /* Instantiate m's bytes with imports made to match, then call every
- * exported function with zero arguments under a small fuel budget. */
-static void fuzz_run(const uint8_t *data, size_t size, const cl_module *dm) {
-  clave_engine *e = clave_engine_new(NULL);
+ * exported function with zero arguments under a small fuel budget, in an
+ * engine of the given tier; log what happened.  Returns false when the
+ * module did not get that far (then there is nothing to compare). */
+static bool fuzz_run_tier(const uint8_t *data, size_t size,
+                          const cl_module *dm, clave_tier tier,
+                          fuzz_log *log) {
+  clave_engine_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.tier = tier;
+  cfg.flags = CLAVE_ENGINE_AOT_NO_CACHE;
+  clave_engine *e = clave_engine_new(&cfg);
   clave_module *mod = NULL;
   clave_error err;
   memset(&err, 0, sizeof err);
   clave_status st = clave_module_load(e, data, size, &mod, &err);
+  if (tier == CLAVE_TIER_AOT && st != CLAVE_OK) {
+    /* no compiler, or SIMD the tier does not translate yet: no compare */
+    fuzz_require(st == CLAVE_EUNSUPPORTED || st == CLAVE_EIO ||
+                     st == CLAVE_ELIMIT || st == CLAVE_ENOMEM,
+                 "the AOT tier fails only for want of support", &err);
+    clave_engine_free(e);
+    return false;
+  }
   fuzz_require(st == CLAVE_OK || st == CLAVE_ELIMIT || st == CLAVE_ENOMEM,
                "a module that validates also loads", &err);
   if (st != CLAVE_OK) {
     clave_engine_free(e);
-    return;
+    return false;
   }
   uint32_t n = dm->nimports;
   clave_extern *imps = calloc(n ? n : 1, sizeof *imps);
@@ -117,7 +155,12 @@ static void fuzz_run(const uint8_t *data, size_t size, const cl_module *dm) {
   lim.max_stack_bytes = 256u << 10;
   lim.fuel = 20000;
   clave_instance *inst = NULL;
-  if (ok && clave_instance_new(e, mod, imps, n, &lim, &inst, &err) == CLAVE_OK) {
+  st = ok ? clave_instance_new(e, mod, imps, n, &lim, &inst, &err)
+          : CLAVE_ENOMEM;
+  fuzz_log_add(log, "instantiate %d %d '%s'\n", st,
+               st == CLAVE_OK ? 0 : (int)err.trap,
+               st == CLAVE_OK ? "" : err.message);
+  if (st == CLAVE_OK) {
     for (uint32_t i = 0; i < dm->nexports; i++) {
       if (dm->exports[i].kind != CL_EXT_FUNC) continue;
       clave_extern x;
@@ -129,11 +172,28 @@ static void fuzz_run(const uint8_t *data, size_t size, const cl_module *dm) {
       if (ft.nparams > 64 || ft.nresults > 64) continue;
       clave_value args[64], res[64];
       for (uint32_t k = 0; k < ft.nparams; k++) args[k] = zero_of(ft.params[k]);
+      memset(&err, 0, sizeof err);
       st = clave_func_call(x.of.func, args, ft.nparams, res, ft.nresults, &err);
       fuzz_require(st == CLAVE_OK || st == CLAVE_ETRAP, "call status", &err);
       if (st == CLAVE_ETRAP)
         fuzz_require(err.trap != CLAVE_TRAP_NONE && err.message[0] != 0,
                      "a trap has a kind and a message", &err);
+      fuzz_log_add(log, "export %u: %d %d '%s'", i, st, err.trap,
+                   st == CLAVE_OK ? "" : err.message);
+      for (uint32_t k = 0; st == CLAVE_OK && k < ft.nresults; k++) {
+        if (ft.results[k] == CLAVE_FUNCREF || ft.results[k] == CLAVE_EXTERNREF)
+          fuzz_log_add(log, " ref %d", res[k].of.externref != NULL);
+        else if (ft.results[k] == CLAVE_V128)
+          for (int b = 0; b < 16; b++) fuzz_log_add(log, "%02x", res[k].of.v128[b]);
+        else
+          fuzz_log_add(log, " %llx", (unsigned long long)res[k].of.i64 &
+                                         (ft.results[k] == CLAVE_I32 ||
+                                                  ft.results[k] == CLAVE_F32
+                                              ? 0xFFFFFFFFull
+                                              : ~0ull));
+      }
+      fuzz_log_add(log, " fuel %llu\n",
+                   (unsigned long long)clave_instance_fuel(inst));
     }
     clave_instance_free(inst);
   }
@@ -141,6 +201,39 @@ static void fuzz_run(const uint8_t *data, size_t size, const cl_module *dm) {
   free(imps);
   clave_module_free(mod);
   clave_engine_free(e);
+  return true;
+}
+
+/* Compiling with the C compiler takes a good fraction of a second, so
+ * only a sample goes through the AOT tier too: small modules with an
+ * exported function, one in 256 by their hash, at most 40 per process. */
+static bool fuzz_aot_sample(const uint8_t *data, size_t size,
+                            const cl_module *dm) {
+  static unsigned compiled;
+  if (compiled >= 40 || size > 4096) return false;
+  bool exports = false;
+  for (uint32_t i = 0; i < dm->nexports; i++)
+    if (dm->exports[i].kind == CL_EXT_FUNC) exports = true;
+  if (!exports) return false;
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < size; i++) h = (h ^ data[i]) * 16777619u;
+  if (h % 256 != 0) return false;
+  compiled++;
+  return true;
+}
+
+static void fuzz_run(const uint8_t *data, size_t size, const cl_module *dm) {
+  static fuzz_log interp, aot;
+  interp.len = aot.len = 0;
+  if (!fuzz_run_tier(data, size, dm, CLAVE_TIER_INTERP, &interp)) return;
+  if (!fuzz_aot_sample(data, size, dm)) return;
+  if (!fuzz_run_tier(data, size, dm, CLAVE_TIER_AOT, &aot)) return;
+  if (interp.len != aot.len || memcmp(interp.text, aot.text, aot.len) != 0) {
+    fprintf(stderr, "fuzz_decode: the tiers differ\ninterpreter:\n%.*s"
+                    "AOT:\n%.*s",
+            (int)interp.len, interp.text, (int)aot.len, aot.text);
+    abort();
+  }
 }
 
 
