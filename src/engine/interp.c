@@ -144,36 +144,6 @@ static inline clave_status call_other(cl_exec *ex, clave_instance *inst,
 
 /* ---- host calls ---- */
 
-static clave_value slot_to_value(uint8_t type, cl_slot s) {
-  clave_value v;
-  memset(&v, 0, sizeof v);
-  v.type = (clave_valtype)type;
-  switch (type) {
-    case CL_I32: v.of.i32 = s.i32; break;
-    case CL_F32: v.of.f32_bits = s.u32; break;
-    case CL_I64: v.of.i64 = s.i64; break;
-    case CL_F64: v.of.f64_bits = s.u64; break;
-    default: v.of.externref = s.ref; break;
-  }
-  return v;
-}
-
-static cl_slot value_to_slot(clave_value v) {
-  cl_slot s;
-  s.u64 = 0;
-  switch (v.type) {
-    case CLAVE_I32: s.u32 = (uint32_t)v.of.i32; break;
-    case CLAVE_F32: s.u32 = v.of.f32_bits; break;
-    case CLAVE_I64: s.i64 = v.of.i64; break;
-    case CLAVE_F64: s.u64 = v.of.f64_bits; break;
-    default: s.ref = v.of.externref; break;
-  }
-  return s;
-}
-
-static inline uint32_t type_slots(uint8_t type) {
-  return type == CL_V128 ? 2 : 1;
-}
 
 /* Call host function f with its arguments in slots[0..] and its results
  * written back to slots[0..] (a v128 takes two slots). */
@@ -191,9 +161,8 @@ static clave_status call_host(cl_exec *ex, clave_instance *caller_inst,
     return CLAVE_ETRAP;
   }
   for (uint32_t i = 0, k = 0; i < np; i++) {
-    args[i] = slot_to_value(f->sig.types[i], slots[k]);
-    if (f->sig.types[i] == CL_V128) memcpy(args[i].of.v128, &slots[k], 16);
-    k += type_slots(f->sig.types[i]);
+    args[i] = cl_value_from_slots(f->sig.types[i], &slots[k]);
+    k += cl_type_slots(f->sig.types[i]);
   }
   for (uint32_t i = 0; i < nr; i++) {
     memset(&res[i], 0, sizeof res[i]);
@@ -203,15 +172,8 @@ static clave_status call_host(cl_exec *ex, clave_instance *caller_inst,
   ex->trap = CLAVE_TRAP_NONE;
   clave_status st = f->host(&caller, args, res, f->user);
   if (st == CLAVE_OK) {
-    for (uint32_t i = 0, k = 0; i < nr; i++) {
-      uint8_t ty = f->sig.types[np + i];
-      res[i].type = (clave_valtype)ty;
-      if (ty == CL_V128)
-        memcpy(&slots[k], res[i].of.v128, 16);
-      else
-        slots[k] = value_to_slot(res[i]);
-      k += type_slots(ty);
-    }
+    for (uint32_t i = 0, k = 0; i < nr; i++)
+      k += cl_value_to_slots(f->sig.types[np + i], res[i], &slots[k]);
   } else if (ex->trap == CLAVE_TRAP_NONE) {
     ex->trap = CLAVE_TRAP_HOST;
     snprintf(ex->trap_msg, sizeof ex->trap_msg,

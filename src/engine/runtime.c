@@ -371,48 +371,17 @@ clave_global *clave_global_new(clave_engine *engine, clave_valtype type,
   g->obj.kind = CL_OBJ_GLOBAL;
   g->type = (uint8_t)type;
   g->mut = mutable_;
-  init.type = type;
-  switch (type) {
-    case CLAVE_I32: g->value.u64 = (uint32_t)init.of.i32; break;
-    case CLAVE_F32: g->value.u64 = init.of.f32_bits; break;
-    case CLAVE_I64: g->value.i64 = init.of.i64; break;
-    case CLAVE_F64: g->value.u64 = init.of.f64_bits; break;
-    case CLAVE_V128: memcpy(&g->value, init.of.v128, 16); break;
-    default: g->value.ref = init.of.externref; break;
-  }
+  cl_value_to_slots((uint8_t)type, init, &g->value);
   return g;
 }
 
-static clave_value global_value(uint8_t type, cl_slot s) {
-  clave_value v;
-  memset(&v, 0, sizeof v);
-  v.type = (clave_valtype)type;
-  switch (type) {
-    case CL_I32: v.of.i32 = s.i32; break;
-    case CL_F32: v.of.f32_bits = s.u32; break;
-    case CL_I64: v.of.i64 = s.i64; break;
-    case CL_F64: v.of.f64_bits = s.u64; break;
-    default: v.of.externref = s.ref; break;
-  }
-  return v;
-}
-
 clave_value clave_global_get(const clave_global *global) {
-  clave_value v = global_value(global->type, global->value);
-  if (global->type == CL_V128) memcpy(v.of.v128, &global->value, 16);
-  return v;
+  return cl_value_from_slots(global->type, &global->value);
 }
 
 clave_status clave_global_set(clave_global *global, clave_value v) {
   if (!global->mut || (uint8_t)v.type != global->type) return CLAVE_EARG;
-  switch (v.type) {
-    case CLAVE_I32: global->value.u64 = (uint32_t)v.of.i32; break;
-    case CLAVE_F32: global->value.u64 = v.of.f32_bits; break;
-    case CLAVE_I64: global->value.i64 = v.of.i64; break;
-    case CLAVE_F64: global->value.u64 = v.of.f64_bits; break;
-    case CLAVE_V128: memcpy(&global->value, v.of.v128, 16); break;
-    default: global->value.ref = v.of.externref; break;
-  }
+  cl_value_to_slots(global->type, v, &global->value);
   return CLAVE_OK;
 }
 
@@ -1050,27 +1019,16 @@ clave_status clave_func_call(clave_func *func, const clave_value *args,
     cl_error_set(err, CLAVE_ENOMEM, "out of memory");
     return CLAVE_ENOMEM;
   }
-  for (size_t i = 0, k = 0; i < nargs; i++) {
-    io[k].u64 = 0;
-    switch (args[i].type) {
-      case CLAVE_I32: io[k].u32 = (uint32_t)args[i].of.i32; break;
-      case CLAVE_F32: io[k].u32 = args[i].of.f32_bits; break;
-      case CLAVE_I64: io[k].i64 = args[i].of.i64; break;
-      case CLAVE_F64: io[k].u64 = args[i].of.f64_bits; break;
-      case CLAVE_V128: memcpy(&io[k], args[i].of.v128, 16); k++; break;
-      default: io[k].ref = args[i].of.externref; break;
-    }
-    k++;
-  }
+  for (size_t i = 0, k = 0; i < nargs; i++)
+    k += cl_value_to_slots(s->types[i], args[i], &io[k]);
   clave_instance *inst = func->inst;
   if (inst) inst->refs++; /* the call keeps the instance alive */
   clave_status st = cl_interp_call(inst, func, io, err);
   if (st == CLAVE_OK)
     for (size_t i = 0, k = 0; i < nresults; i++) {
       uint8_t ty = s->types[s->nparams + i];
-      results[i] = global_value(ty, io[k]);
-      if (ty == CL_V128) memcpy(results[i].of.v128, &io[k++], 16);
-      k++;
+      results[i] = cl_value_from_slots(ty, &io[k]);
+      k += cl_type_slots(ty);
     }
   if (inst) instance_release(inst);
   if (io != small) free(io);

@@ -219,6 +219,43 @@ struct clave_caller {
   cl_exec *exec;
 };
 
+/* Slots a value of this type takes (a v128: two). */
+static inline uint32_t cl_type_slots(uint8_t type) {
+  return type == CL_V128 ? 2 : 1;
+}
+
+/* The value of `type` held in slots s[0..] (the one conversion between
+ * the engine's slots and the API's values). */
+static inline clave_value cl_value_from_slots(uint8_t type, const cl_slot *s) {
+  clave_value v;
+  __builtin_memset(&v, 0, sizeof v);
+  v.type = (clave_valtype)type;
+  switch (type) {
+    case CL_I32: v.of.i32 = s->i32; break;
+    case CL_F32: v.of.f32_bits = s->u32; break;
+    case CL_I64: v.of.i64 = s->i64; break;
+    case CL_F64: v.of.f64_bits = s->u64; break;
+    case CL_V128: __builtin_memcpy(v.of.v128, s, 16); break;
+    default: v.of.externref = s->ref; break;
+  }
+  return v;
+}
+
+/* Store v into slots s[0..] as a value of `type`; returns the slots used. */
+static inline uint32_t cl_value_to_slots(uint8_t type, clave_value v,
+                                         cl_slot *s) {
+  s->u64 = 0;
+  switch (type) {
+    case CL_I32: s->u32 = (uint32_t)v.of.i32; break;
+    case CL_F32: s->u32 = v.of.f32_bits; break;
+    case CL_I64: s->i64 = v.of.i64; break;
+    case CL_F64: s->u64 = v.of.f64_bits; break;
+    case CL_V128: __builtin_memcpy(s, v.of.v128, 16); break;
+    default: s->ref = v.of.externref; break;
+  }
+  return cl_type_slots(type);
+}
+
 /* ---- runtime.c ---- */
 void cl_obj_retain(cl_object *o);
 void cl_obj_release(cl_object *o);
