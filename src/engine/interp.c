@@ -229,6 +229,7 @@ static clave_status interp_run(cl_exec *ex, clave_instance *inst,
   clave_instance *callee_inst;
   const uint16_t *ret_pc;
   cl_slot *nfp;
+  clave_func *cf;
 
 #define S(i) fp[pc[i]]
 #define I(i) cl_u32_at(pc + (i))
@@ -325,27 +326,10 @@ dispatch:
     NEXT();
   }
   CASE(CALL) {
-    clave_func *f = inst->funcs[I(2)];
-    if (!f->code) {
-      cl_slot *args = fp + pc[4];
-      budget_return(ex, &budget);
-      ex->sp = args + 2 * (f->sig.nparams > f->sig.nresults
-                               ? f->sig.nparams
-                               : f->sig.nresults);
-      ex->fp_top = fr;
-      if (call_other(ex, inst, f, args) != CLAVE_OK) {
-        trap = ex->trap;
-        goto do_trap_msg;
-      }
-      RELOAD_MEM();
-      pc += 5;
-      NEXT();
-    }
-    callee = f->code;
-    callee_inst = f->inst;
-    ret_pc = pc + 5;
+    cf = inst->funcs[I(2)];
     nfp = fp + pc[4];
-    goto enter;
+    ret_pc = pc + 5;
+    goto call_func;
   }
   CASE(CALL_INTERNAL) {
     callee = &inst->module->codes[I(2)];
@@ -358,35 +342,18 @@ dispatch:
     clave_table *tb = inst->tables[I(4)];
     uint32_t i = S(7).u32;
     if (CL_UNLIKELY(i >= tb->size)) TRAP(CLAVE_TRAP_UNDEFINED_ELEMENT);
-    clave_func *f = tb->elems[i];
-    if (CL_UNLIKELY(!f)) {
+    cf = tb->elems[i];
+    if (CL_UNLIKELY(!cf)) {
       snprintf(ex->trap_msg, sizeof ex->trap_msg, "%s %u",
                clave_trap_message(CLAVE_TRAP_UNINITIALIZED_ELEMENT), i);
       trap = CLAVE_TRAP_UNINITIALIZED_ELEMENT;
       goto do_trap_msg;
     }
-    if (CL_UNLIKELY(!cl_sig_matches(&f->sig, &inst->m->types[I(2)])))
+    if (CL_UNLIKELY(!cl_sig_matches(&cf->sig, &inst->m->types[I(2)])))
       TRAP(CLAVE_TRAP_INDIRECT_TYPE);
-    if (!f->code) {
-      cl_slot *args = fp + pc[6];
-      budget_return(ex, &budget);
-      ex->sp = args + 2 * (f->sig.nparams > f->sig.nresults
-                               ? f->sig.nparams
-                               : f->sig.nresults);
-      ex->fp_top = fr;
-      if (call_other(ex, inst, f, args) != CLAVE_OK) {
-        trap = ex->trap;
-        goto do_trap_msg;
-      }
-      RELOAD_MEM();
-      pc += 8;
-      NEXT();
-    }
-    callee = f->code;
-    callee_inst = f->inst;
-    ret_pc = pc + 8;
     nfp = fp + pc[6];
-    goto enter;
+    ret_pc = pc + 8;
+    goto call_func;
   }
 
   /* typed moves share one body: a slot is a slot to the interpreter */
@@ -891,7 +858,26 @@ dispatch:
   }
 #endif
 
-  /* ---- calls: set up the callee's frame ---- */
+  /* ---- calls ---- */
+  /* cf with its arguments at nfp, continuing at ret_pc: a host function
+   * or native code is a C call; interpreted code gets a frame. */
+call_func:
+  if (!cf->code) {
+    budget_return(ex, &budget);
+    ex->sp = nfp + 2 * (cf->sig.nparams > cf->sig.nresults ? cf->sig.nparams
+                                                           : cf->sig.nresults);
+    ex->fp_top = fr;
+    if (call_other(ex, inst, cf, nfp) != CLAVE_OK) {
+      trap = ex->trap;
+      goto do_trap_msg;
+    }
+    RELOAD_MEM();
+    pc = ret_pc;
+    NEXT();
+  }
+  callee = cf->code;
+  callee_inst = cf->inst;
+  /* fall through: set up the callee's frame */
 enter:
   if (CL_UNLIKELY(fr == ex->frames_end)) TRAP(CLAVE_TRAP_CALL_STACK);
   if (CL_UNLIKELY(nfp + callee->frame_slots > ex->stack_end))
