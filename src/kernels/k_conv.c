@@ -293,6 +293,39 @@ static inline float *ck_wino_v(float *V, int64_t cg, int64_t tb, int xi,
          (j / CK_GEMM_NR) * cg * CK_GEMM_NR + c * CK_GEMM_NR + j % CK_GEMM_NR;
 }
 
+#if CK_SIMD
+/* Four tiles side by side in one row of tiles, all inside the input, as
+ * vectors (lane = tile): 0 when they are not. */
+static int ck_wino_input4(const float *xc, const ck_conv_geom *g, int64_t tile,
+                          int64_t left, float *V, int64_t tb, int64_t c,
+                          int64_t j) {
+  int64_t H = g->in[1], W = g->in[2], tw = (g->out[2] + 1) / 2;
+  if (left < 4 || tile % tw + 4 > tw)
+    return 0;
+  int64_t r0 = (tile / tw) * 2 - g->pb[1], c0 = (tile % tw) * 2 - g->pb[2];
+  if (r0 < 0 || c0 < 0 || r0 + 4 > H || c0 + 10 > W)
+    return 0;
+  const float *s = xc + r0 * W + c0;
+  ck_v4 d[4][4], t[4][4];
+  for (int i = 0; i < 4; i++)
+    for (int k = 0; k < 4; k++)
+      d[i][k] = ck_v4_load_s(s + i * W + k, 2);
+  for (int k = 0; k < 4; k++) {
+    t[0][k] = d[0][k] - d[2][k];
+    t[1][k] = d[1][k] + d[2][k];
+    t[2][k] = d[2][k] - d[1][k];
+    t[3][k] = d[1][k] - d[3][k];
+  }
+  for (int i = 0; i < 4; i++) {
+    ck_v4_store(ck_wino_v(V, g->cg, tb, i * 4 + 0, c, j), t[i][0] - t[i][2]);
+    ck_v4_store(ck_wino_v(V, g->cg, tb, i * 4 + 1, c, j), t[i][1] + t[i][2]);
+    ck_v4_store(ck_wino_v(V, g->cg, tb, i * 4 + 2, c, j), t[i][2] - t[i][1]);
+    ck_v4_store(ck_wino_v(V, g->cg, tb, i * 4 + 3, c, j), t[i][1] - t[i][3]);
+  }
+  return 1;
+}
+#endif
+
 /* the input transform of tiles [t0, t0 + nt) into V (tb columns) */
 static void ck_wino_input(const float *x, const ck_conv_geom *g, int64_t t0,
                           int64_t nt, float *V, int64_t tb) {
@@ -301,6 +334,12 @@ static void ck_wino_input(const float *x, const ck_conv_geom *g, int64_t t0,
     const float *xc = x + c * g->pin;
     for (int64_t j = 0; j < tb; j++) {
       float d[4][4], t[4][4];
+#if CK_SIMD
+      if (j % 4 == 0 && ck_wino_input4(xc, g, t0 + j, nt - j, V, tb, c, j)) {
+        j += 3;
+        continue;
+      }
+#endif
       if (j >= nt) { /* panel padding */
         for (int xi = 0; xi < 16; xi++)
           *ck_wino_v(V, cg, tb, xi, c, j) = 0.0f;
@@ -360,6 +399,34 @@ static void ck_wino_weights(const float *w, int64_t cg, int64_t m0, int64_t mb,
     }
 }
 
+#if CK_SIMD
+/* Four whole tiles side by side in one row of tiles as vectors (lane =
+ * tile), written as two rows of eight outputs: 0 when they are not. */
+static int ck_wino_output4(const float *o, int64_t xs, int64_t left,
+                           const ck_conv_geom *g, int64_t tile, int64_t j,
+                           float *y, float bias, const ck_gemm_epi *e) {
+  int64_t OH = g->out[1], OW = g->out[2], tw = (OW + 1) / 2;
+  int64_t r = (tile / tw) * 2, q = (tile % tw) * 2;
+  if (left < 4 || tile % tw + 4 > tw || q + 8 > OW || r + 2 > OH)
+    return 0;
+  ck_v4 v[4][4], t[2][4];
+  for (int xi = 0; xi < 16; xi++)
+    v[xi / 4][xi % 4] = ck_v4_load(o + xi * xs + j);
+  for (int k = 0; k < 4; k++) {
+    t[0][k] = v[0][k] + v[1][k] + v[2][k];
+    t[1][k] = v[1][k] - v[2][k] - v[3][k];
+  }
+  for (int i = 0; i < 2; i++) {
+    ck_v4 a = ck_v4_epi(t[i][0] + t[i][1] + t[i][2], bias, e);
+    ck_v4 b = ck_v4_epi(t[i][1] - t[i][2] - t[i][3], bias, e);
+    float *yr = y + (r + i) * OW + q;
+    ck_v4_store(yr, __builtin_shufflevector(a, b, 0, 4, 1, 5));
+    ck_v4_store(yr + 4, __builtin_shufflevector(a, b, 2, 6, 3, 7));
+  }
+  return 1;
+}
+#endif
+
 /* outputs of channels [m0, m0 + mb), tiles [t0, t0 + nt), from the 16
  * products O[xi][m][j] (tb columns) */
 static void ck_wino_output(const float *O, int64_t mb, int64_t tb, int64_t t0,
@@ -372,6 +439,13 @@ static void ck_wino_output(const float *O, int64_t mb, int64_t tb, int64_t t0,
     const float *o = O + m * tb;
     for (int64_t j = 0; j < nt; j++) {
       float v[4][4], t[2][4];
+#if CK_SIMD
+      if (j % 4 == 0 && ck_wino_output4(o, mb * tb + CK_WINO_GAP, nt - j, g,
+                                        t0 + j, j, y, bias, e)) {
+        j += 3;
+        continue;
+      }
+#endif
       for (int xi = 0; xi < 16; xi++)
         v[xi / 4][xi % 4] = o[(int64_t)xi * (mb * tb + CK_WINO_GAP) + j];
       for (int k = 0; k < 4; k++) { /* A' v */
