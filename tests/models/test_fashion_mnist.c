@@ -47,17 +47,17 @@
 
 static int fm_failures;
 
-#define FM_CHECK(cond, ...)                                                  \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
-      fm_failures++;                                                         \
-      fprintf(stderr, "%s:%d: check failed: ", __FILE__, __LINE__);          \
-      fprintf(stderr, __VA_ARGS__);                                          \
-      fputc('\n', stderr);                                                   \
-    }                                                                        \
+#define FM_CHECK(cond, ...)                                         \
+  do {                                                              \
+    if (!(cond)) {                                                  \
+      fm_failures++;                                                \
+      fprintf(stderr, "%s:%d: check failed: ", __FILE__, __LINE__); \
+      fprintf(stderr, __VA_ARGS__);                                 \
+      fputc('\n', stderr);                                          \
+    }                                                               \
   } while (0)
 
-/* ---- files ---------------------------------------------------------------- */
+/* ---- files --------------------------------------------------------------- */
 
 static int fm_read_file(const char *path, uint8_t **out, size_t *len) {
   FILE *f = fopen(path, "rb");
@@ -71,8 +71,7 @@ static int fm_read_file(const char *path, uint8_t **out, size_t *len) {
     n += got;
     if (n == cap) {
       uint8_t *nb = realloc(buf, cap *= 2);
-      if (!nb)
-        free(buf);
+      if (!nb) free(buf);
       buf = nb;
     }
   }
@@ -89,7 +88,8 @@ static int fm_read_file(const char *path, uint8_t **out, size_t *len) {
 }
 
 static uint32_t fm_be32(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+         p[3];
 }
 
 /* An uncompressed idx file of unsigned bytes with ndim dimensions; returns
@@ -98,8 +98,8 @@ static const uint8_t *fm_idx(const char *path, const uint8_t *d, size_t len,
                              int ndim, const uint32_t *want, uint32_t *count) {
   size_t head = 4 + 4 * (size_t)ndim;
   if (len < head || d[0] || d[1] || d[2] != 0x08 || d[3] != ndim) {
-    fprintf(stderr, "%s: not an idx file of %d-dimensional unsigned bytes\n", path,
-            ndim);
+    fprintf(stderr, "%s: not an idx file of %d-dimensional unsigned bytes\n",
+            path, ndim);
     return NULL;
   }
   size_t each = 1;
@@ -114,7 +114,8 @@ static const uint8_t *fm_idx(const char *path, const uint8_t *d, size_t len,
   }
   *count = fm_be32(d + 4);
   if ((len - head) / each != *count || (len - head) % each) {
-    fprintf(stderr, "%s: %zu bytes of data for %u items\n", path, len - head, *count);
+    fprintf(stderr, "%s: %zu bytes of data for %u items\n", path, len - head,
+            *count);
     return NULL;
   }
   return d + head;
@@ -124,14 +125,14 @@ static const uint8_t *fm_idx(const char *path, const uint8_t *d, size_t len,
 static long fm_reference(const char *path) {
   uint8_t *d;
   size_t len;
-  if (fm_read_file(path, &d, &len))
-    return -1;
+  if (fm_read_file(path, &d, &len)) return -1;
   static const char key[] = "Reference accuracy: ";
   const char *at = memmem(d, len, key, sizeof key - 1);
   long correct = -1, total = 0;
   if (!at || sscanf(at + sizeof key - 1, "%ld of %ld", &correct, &total) != 2 ||
       total != FM_TEST_IMAGES) {
-    fprintf(stderr, "%s: no line 'Reference accuracy: N of %d'\n", path, FM_TEST_IMAGES);
+    fprintf(stderr, "%s: no line 'Reference accuracy: N of %d'\n", path,
+            FM_TEST_IMAGES);
     correct = -1;
   }
   free(d);
@@ -173,7 +174,8 @@ static int fm_call_i32(fm_wasm *w, const char *name, int arg, bool has_arg,
                        int32_t *out) {
   clave_extern ext;
   clave_error err = {0};
-  if (clave_instance_export(w->inst, name, &ext) || ext.kind != CLAVE_EXTERN_FUNC) {
+  if (clave_instance_export(w->inst, name, &ext) ||
+      ext.kind != CLAVE_EXTERN_FUNC) {
     fprintf(stderr, "payload: no exported function '%s'\n", name);
     return -1;
   }
@@ -190,8 +192,7 @@ static int fm_wasm_open(fm_wasm *w, const char *path) {
   uint8_t *bytes;
   size_t len;
   clave_error err = {0};
-  if (fm_read_file(path, &bytes, &len))
-    return -1;
+  if (fm_read_file(path, &bytes, &len)) return -1;
   w->engine = clave_engine_new(NULL);
   clave_status st = clave_module_load(w->engine, bytes, len, &w->module, &err);
   free(bytes);
@@ -205,32 +206,35 @@ static int fm_wasm_open(fm_wasm *w, const char *path) {
   for (uint32_t i = 0; i < n && rc == 0; i++) {
     clave_import_desc d;
     clave_module_import(w->module, i, &d);
-    const cx_hostdef *def = d.kind == CLAVE_EXTERN_FUNC ? fm_find_def(&d) : NULL;
+    const cx_hostdef *def =
+        d.kind == CLAVE_EXTERN_FUNC ? fm_find_def(&d) : NULL;
     if (!def) {
-      fprintf(stderr, "%s: import %s.%s is not a host function of the executor\n",
-              path, d.module, d.name);
+      fprintf(stderr,
+              "%s: import %s.%s is not a host function of the executor\n", path,
+              d.module, d.name);
       rc = -1;
       break;
     }
     clave_valtype p[16], r[1];
-    uint32_t np = (uint32_t)strlen(def->params), nr = (uint32_t)strlen(def->results);
+    uint32_t np = (uint32_t)strlen(def->params),
+             nr = (uint32_t)strlen(def->results);
     for (uint32_t k = 0; k < np && k < 16; k++)
       p[k] = def->params[k] == 'I' ? CLAVE_I64 : CLAVE_I32;
     r[0] = CLAVE_I32;
     clave_functype ft = {np, nr, p, r};
     imports[i].kind = CLAVE_EXTERN_FUNC;
-    imports[i].of.func = clave_func_new_host(w->engine, &ft, fm_host_trap, (void *)def, NULL);
+    imports[i].of.func =
+        clave_func_new_host(w->engine, &ft, fm_host_trap, (void *)def, NULL);
   }
-  if (rc == 0 && clave_instance_new(w->engine, w->module, imports, n, NULL, &w->inst, &err)) {
+  if (rc == 0 && clave_instance_new(w->engine, w->module, imports, n, NULL,
+                                    &w->inst, &err)) {
     fprintf(stderr, "%s: %s\n", path, err.message);
     rc = -1;
   }
   for (uint32_t i = 0; i < n; i++)
-    if (imports[i].of.func)
-      clave_extern_release(imports[i]);
+    if (imports[i].of.func) clave_extern_release(imports[i]);
   free(imports);
-  if (rc)
-    return rc;
+  if (rc) return rc;
 
   int32_t nin, nout, in_at, in_size, out_at, out_size;
   if (fm_call_i32(w, "clave_ninputs", 0, false, &nin) ||
@@ -240,7 +244,8 @@ static int fm_wasm_open(fm_wasm *w, const char *path) {
       fm_call_i32(w, "clave_output_ptr", 0, true, &out_at) ||
       fm_call_i32(w, "clave_output_size", 0, true, &out_size))
     return -1;
-  if (nin != 1 || nout != 1 || in_size != FM_PIXELS * 4 || out_size != FM_CLASSES * 4) {
+  if (nin != 1 || nout != 1 || in_size != FM_PIXELS * 4 ||
+      out_size != FM_CLASSES * 4) {
     fprintf(stderr,
             "%s: %d inputs of %d bytes, %d outputs of %d bytes; expected one "
             "float32 [1,1,28,28] input and one float32 [1,10] output\n",
@@ -267,7 +272,8 @@ static int fm_wasm_infer(fm_wasm *w, const float *x, float *y) {
       clave_func_call(w->run, NULL, 0, &r, 1, &err) || r.of.i32 != 0 ||
       clave_memory_read(w->mem, w->out_at, y, FM_CLASSES * sizeof *y)) {
     fprintf(stderr, "payload: clave_run: %s (returned %d)\n",
-            err.message[0] ? err.message : "failed", err.message[0] ? 0 : r.of.i32);
+            err.message[0] ? err.message : "failed",
+            err.message[0] ? 0 : r.of.i32);
     return -1;
   }
   return 0;
@@ -297,13 +303,14 @@ static int fm_entry(clave_program *prog, const uint8_t *px, float *logits) {
   req.outputs = &out;
   req.noutputs = 1;
   clave_exec_result res;
-  int rv = clave_program_run(prog, &req, &res) == CLAVE_OK ? res.return_value : -1000;
-  if (rv == -1000)
-    fprintf(stderr, "entrypoint: %s\n", res.error.message);
+  int rv = clave_program_run(prog, &req, &res) == CLAVE_OK ? res.return_value
+                                                           : -1000;
+  if (rv == -1000) fprintf(stderr, "entrypoint: %s\n", res.error.message);
   json_error_t je;
-  json_t *doc = out.created ? json_loadb((const char *)out.data, out.len, 0, &je) : NULL;
-  json_t *data =
-      json_object_get(json_array_get(json_object_get(doc, "outputs"), 0), "data");
+  json_t *doc =
+      out.created ? json_loadb((const char *)out.data, out.len, 0, &je) : NULL;
+  json_t *data = json_object_get(
+      json_array_get(json_object_get(doc, "outputs"), 0), "data");
   for (int k = 0; k < FM_CLASSES; k++)
     logits[k] = json_array_size(data) == FM_CLASSES
                     ? (float)json_number_value(json_array_get(data, (size_t)k))
@@ -313,39 +320,38 @@ static int fm_entry(clave_program *prog, const uint8_t *px, float *logits) {
   return rv;
 }
 
-/* ---- main ------------------------------------------------------------------ */
+/* ---- main ---------------------------------------------------------------- */
 
 static int fm_argmax(const float *y) {
   int best = 0;
   for (int k = 1; k < FM_CLASSES; k++)
-    if (y[k] > y[best])
-      best = k;
+    if (y[k] > y[best]) best = k;
   return best;
 }
 
 static bool fm_close(float got, float want, double *worst) {
   double diff = fabs((double)got - (double)want);
-  double rel = diff / (fabs((double)want) > FM_ATOL / FM_RTOL ? fabs((double)want)
-                                                              : FM_ATOL / FM_RTOL);
-  if (rel > *worst)
-    *worst = rel;
+  double rel =
+      diff / (fabs((double)want) > FM_ATOL / FM_RTOL ? fabs((double)want)
+                                                     : FM_ATOL / FM_RTOL);
+  if (rel > *worst) *worst = rel;
   return diff <= FM_RTOL * fabs((double)want) + FM_ATOL;
 }
 
 int main(int argc, char **argv) {
   if (argc < 6) {
-    fprintf(stderr, "usage: test_fashion_mnist MODEL.wasm MODEL.so IMAGES.idx "
-                    "LABELS.idx README.md [--count N] [--entry N]\n");
+    fprintf(stderr,
+            "usage: test_fashion_mnist MODEL.wasm MODEL.so IMAGES.idx "
+            "LABELS.idx README.md [--count N] [--entry N]\n");
     return 2;
   }
   long count = FM_TEST_IMAGES, entry = 20;
   for (int i = 6; i < argc; i++) {
     char *end = NULL;
-    long *dst = strcmp(argv[i], "--count") == 0 ? &count
+    long *dst = strcmp(argv[i], "--count") == 0   ? &count
                 : strcmp(argv[i], "--entry") == 0 ? &entry
                                                   : NULL;
-    if (dst && i + 1 < argc)
-      *dst = strtol(argv[++i], &end, 10);
+    if (dst && i + 1 < argc) *dst = strtol(argv[++i], &end, 10);
     if (!dst || !end || *end || *dst < 0 || *dst > FM_TEST_IMAGES) {
       fprintf(stderr, "test_fashion_mnist: bad option '%s'\n", argv[i]);
       return 2;
@@ -359,22 +365,20 @@ int main(int argc, char **argv) {
     return 1;
   static const uint32_t img_dims[2] = {28, 28};
   uint32_t nimg = 0, nlab = 0;
-  const uint8_t *images = fm_idx(argv[3], img_file, img_len, 3, img_dims, &nimg);
+  const uint8_t *images =
+      fm_idx(argv[3], img_file, img_len, 3, img_dims, &nimg);
   const uint8_t *labels = fm_idx(argv[4], lab_file, lab_len, 1, NULL, &nlab);
-  if (!images || !labels)
-    return 1;
+  if (!images || !labels) return 1;
   if (nimg != FM_TEST_IMAGES || nlab != nimg) {
-    fprintf(stderr, "%s, %s: %u images and %u labels, expected %d of each\n", argv[3],
-            argv[4], nimg, nlab, FM_TEST_IMAGES);
+    fprintf(stderr, "%s, %s: %u images and %u labels, expected %d of each\n",
+            argv[3], argv[4], nimg, nlab, FM_TEST_IMAGES);
     return 1;
   }
   long reference = fm_reference(argv[5]);
-  if (reference < 0)
-    return 1;
+  if (reference < 0) return 1;
 
   fm_wasm w = {0};
-  if (fm_wasm_open(&w, argv[1]))
-    return 1;
+  if (fm_wasm_open(&w, argv[1])) return 1;
   /* lazy: the Teaclave host API the entry point imports stays unbound */
   void *lib = dlopen(argv[2], RTLD_LAZY | RTLD_LOCAL);
   if (!lib) {
@@ -385,21 +389,23 @@ int main(int argc, char **argv) {
   float *(*n_out)(int) = (float *(*)(int))dlsym(lib, "clave_output_ptr");
   int (*n_run)(void) = (int (*)(void))dlsym(lib, "clave_run");
   if (!n_in || !n_out || !n_run || !n_in(0) || !n_out(0)) {
-    fprintf(stderr, "%s: no direct ABI (clave_input_ptr, clave_output_ptr, clave_run)\n",
-            argv[2]);
+    fprintf(
+        stderr,
+        "%s: no direct ABI (clave_input_ptr, clave_output_ptr, clave_run)\n",
+        argv[2]);
     return 1;
   }
 
   /* the payload scales pixels by (float)(1.0 / 255), as --image
    * 28x28,gray,scale=1/255 makes it do for an image */
   const float scale = (float)(1.0 / 255.0);
-  long correct = 0, native_correct = 0, mismatched = 0, confusion[10][10] = {{0}};
+  long correct = 0, native_correct = 0, mismatched = 0,
+       confusion[10][10] = {{0}};
   double worst = 0;
   for (long i = 0; i < count; i++) {
     const uint8_t *px = images + i * FM_PIXELS;
     float x[FM_PIXELS], y[FM_CLASSES];
-    for (int k = 0; k < FM_PIXELS; k++)
-      x[k] = (float)px[k] * scale;
+    for (int k = 0; k < FM_PIXELS; k++) x[k] = (float)px[k] * scale;
     if (fm_wasm_infer(&w, x, y)) {
       fm_failures++;
       break;
@@ -412,37 +418,44 @@ int main(int argc, char **argv) {
     }
     const float *ny = n_out(0);
     bool same = true;
-    for (int k = 0; k < FM_CLASSES; k++)
-      same &= fm_close(y[k], ny[k], &worst);
+    for (int k = 0; k < FM_CLASSES; k++) same &= fm_close(y[k], ny[k], &worst);
     if (!same && mismatched++ < 5)
-      fprintf(stderr, "image %ld: logits differ from the native build beyond %g relative\n",
-              i, FM_RTOL);
+      fprintf(
+          stderr,
+          "image %ld: logits differ from the native build beyond %g relative\n",
+          i, FM_RTOL);
     int cls = fm_argmax(y);
     correct += cls == labels[i];
     native_correct += fm_argmax(ny) == labels[i];
     confusion[labels[i]][cls]++;
   }
-  printf("engine: %ld of %ld correct (%.2f%%); native build: %ld; reference: %ld of %d\n",
-         correct, count, count ? 100.0 * (double)correct / (double)count : 0.0,
-         native_correct, reference, FM_TEST_IMAGES);
-  printf("logits against the native build: largest relative difference %.3g\n", worst);
+  printf(
+      "engine: %ld of %ld correct (%.2f%%); native build: %ld; reference: %ld "
+      "of %d\n",
+      correct, count, count ? 100.0 * (double)correct / (double)count : 0.0,
+      native_correct, reference, FM_TEST_IMAGES);
+  printf("logits against the native build: largest relative difference %.3g\n",
+         worst);
   printf("per class (true label: correct of total):");
   for (int t = 0; t < FM_CLASSES; t++) {
     long total = 0;
-    for (int p = 0; p < FM_CLASSES; p++)
-      total += confusion[t][p];
+    for (int p = 0; p < FM_CLASSES; p++) total += confusion[t][p];
     printf(" %d:%ld/%ld", t, confusion[t][t], total);
   }
   printf("\n");
-  FM_CHECK(mismatched == 0, "%ld images' logits differ from the native build", mismatched);
+  FM_CHECK(mismatched == 0, "%ld images' logits differ from the native build",
+           mismatched);
   if (count == FM_TEST_IMAGES)
     FM_CHECK(correct == reference,
-             "accuracy %ld of %d, the README records %ld: the compiler or the engine "
+             "accuracy %ld of %d, the README records %ld: the compiler or the "
+             "engine "
              "changed the model's results",
              correct, FM_TEST_IMAGES, reference);
   else
-    printf("subset of %ld images: accuracy reported, not compared with the reference\n",
-           count);
+    printf(
+        "subset of %ld images: accuracy reported, not compared with the "
+        "reference\n",
+        count);
 
   /* the platform's path: the same images as PGM files through entrypoint */
   clave_program *prog = NULL;
@@ -458,21 +471,20 @@ int main(int argc, char **argv) {
   for (long i = 0; prog && i < entry && i < count; i++) {
     const uint8_t *px = images + i * FM_PIXELS;
     float x[FM_PIXELS], y[FM_CLASSES], e[FM_CLASSES];
-    for (int k = 0; k < FM_PIXELS; k++)
-      x[k] = (float)px[k] * scale;
-    if (fm_wasm_infer(&w, x, y))
-      break;
+    for (int k = 0; k < FM_PIXELS; k++) x[k] = (float)px[k] * scale;
+    if (fm_wasm_infer(&w, x, y)) break;
     int rv = fm_entry(prog, px, e);
     bool same = rv == fm_argmax(y);
-    for (int k = 0; k < FM_CLASSES; k++)
-      same &= e[k] == y[k];
-    FM_CHECK(same, "image %ld: entrypoint returned %d, the direct ABI's class is %d%s", i,
-             rv, fm_argmax(y), rv == fm_argmax(y) ? " (logits differ)" : "");
+    for (int k = 0; k < FM_CLASSES; k++) same &= e[k] == y[k];
+    FM_CHECK(
+        same,
+        "image %ld: entrypoint returned %d, the direct ABI's class is %d%s", i,
+        rv, fm_argmax(y), rv == fm_argmax(y) ? " (logits differ)" : "");
     entry_same += same;
   }
   if (prog)
-    printf("entrypoint on PGM images: %ld of %ld agree with the direct ABI\n", entry_same,
-           entry < count ? entry : count);
+    printf("entrypoint on PGM images: %ld of %ld agree with the direct ABI\n",
+           entry_same, entry < count ? entry : count);
   clave_program_free(prog);
   dlclose(lib);
   fm_wasm_close(&w);
