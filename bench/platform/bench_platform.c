@@ -70,20 +70,20 @@ extern char **environ;
 /* ---- options and shared state ------------------------------------------- */
 
 typedef struct bp_opts {
-  const char *clave;    /* the clave binary */
-  const char *model;    /* ONNX model to compile */
-  const char *payload;  /* or a compiled payload */
-  const char *shared;   /* ../shared */
-  int workers;          /* server --workers */
-  int latency_tasks;    /* measured invoke-to-result tasks */
+  const char *clave;   /* the clave binary */
+  const char *model;   /* ONNX model to compile */
+  const char *payload; /* or a compiled payload */
+  const char *shared;  /* ../shared */
+  int workers;         /* server --workers */
+  int latency_tasks;   /* measured invoke-to-result tasks */
   int warmup_tasks;
-  double seconds;       /* per throughput phase */
-  int invoke_tasks;     /* tasks per invoke-only phase (all clients) */
+  double seconds;   /* per throughput phase */
+  int invoke_tasks; /* tasks per invoke-only phase (all clients) */
   int clients[8];
   int nclients;
-  int output_clients;   /* concurrency of the with-output phase (0: off) */
-  int http;             /* plain HTTP instead of HTTPS */
-  int progress;         /* stderr is a terminal */
+  int output_clients; /* concurrency of the with-output phase (0: off) */
+  int http;           /* plain HTTP instead of HTTPS */
+  int progress;       /* stderr is a terminal */
 } bp_opts;
 
 typedef struct bp_server {
@@ -96,9 +96,9 @@ typedef struct bp_server {
 typedef struct bp_ctx {
   bp_opts o;
   bp_server srv;
-  char fn_plain[64];   /* function with an input only */
-  char fn_output[64];  /* the same payload with an output too */
-  uint8_t *image;      /* the plaintext input (a PGM) */
+  char fn_plain[64];  /* function with an input only */
+  char fn_output[64]; /* the same payload with an output too */
+  uint8_t *image;     /* the plaintext input (a PGM) */
   size_t image_len;
   char model_desc[PATH_MAX + 64];
   char inputs[BP_MAX_CLIENTS][64]; /* each data owner's input file */
@@ -112,8 +112,8 @@ static double bp_now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void bp_die(const char *fmt, ...) __attribute__((format(printf, 1, 2),
-                                                         noreturn));
+static void bp_die(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 static uint8_t *bp_read_file(const char *path, size_t *len);
 
 static bp_server *bp_live_server; /* for bp_die's clean-up (this program) */
@@ -174,7 +174,8 @@ static void bp_die(const char *fmt, ...) {
 
 static int bp_progress_on;
 
-static void bp_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void bp_progress(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 static void bp_progress(const char *fmt, ...) {
   if (!bp_progress_on) return;
   va_list ap;
@@ -375,13 +376,14 @@ static void *bp_sample_loop(void *arg) {
   return NULL;
 }
 
-/* ---- API calls ------------------------------------------------------------ */
+/* ---- API calls ------------------------------------------------------------
+ */
 
 static clave_client *bp_client(bp_ctx *b, const char *token) {
   clave_client *c;
   clave_error err;
-  if (clave_client_new(b->srv.url, b->o.http ? NULL : b->srv.fingerprint,
-                       NULL, 0, &c, &err))
+  if (clave_client_new(b->srv.url, b->o.http ? NULL : b->srv.fingerprint, NULL,
+                       0, &c, &err))
     bp_die("client: %s", err.message);
   if (token) clave_client_set_token(c, token);
   return c;
@@ -395,9 +397,9 @@ static json_t *bp_call(clave_client *c, const char *method, const char *path,
   char *reply = NULL;
   size_t rlen = 0;
   clave_error err;
-  clave_status st = clave_client_call(c, method, path, NULL, text,
-                                      text ? strlen(text) : 0, &status,
-                                      &reply, &rlen, &err);
+  clave_status st =
+      clave_client_call(c, method, path, NULL, text, text ? strlen(text) : 0,
+                        &status, &reply, &rlen, &err);
   free(text);
   if (st) {
     snprintf(why, cap, "%s %s: %s", method, path, err.message);
@@ -435,22 +437,26 @@ static void bp_login(bp_ctx *b, const char *id, const char *pw, char *token,
   clave_client_free(c);
 }
 
-/* ---- set-up ---------------------------------------------------------------- */
+/* ---- set-up ----------------------------------------------------------------
+ */
 
 /* A 28x28 grayscale PGM: the first Fashion-MNIST test image when Debian's
  * dataset-fashion-mnist is installed, else a fixed pattern. */
 static void bp_make_image(bp_ctx *b) {
   uint8_t pix[784];
   int have = 0;
-  FILE *p = popen("gzip -dc /usr/share/datasets/fashion-mnist/"
-                  "t10k-images-idx3-ubyte.gz 2>/dev/null", "r");
+  FILE *p = popen(
+      "gzip -dc /usr/share/datasets/fashion-mnist/"
+      "t10k-images-idx3-ubyte.gz 2>/dev/null",
+      "r");
   if (p) {
     uint8_t head[16];
     have = fread(head, 1, 16, p) == 16 && fread(pix, 1, 784, p) == 784;
     pclose(p); /* gzip stops on the closed pipe */
   }
   if (!have)
-    for (int i = 0; i < 784; i++) pix[i] = (uint8_t)((i % 28) * 9 ^ (i / 28) * 5);
+    for (int i = 0; i < 784; i++)
+      pix[i] = (uint8_t)((i % 28) * 9 ^ (i / 28) * 5);
   static const char hdr[] = "P5\n28 28\n255\n";
   b->image_len = sizeof hdr - 1 + 784;
   b->image = malloc(b->image_len);
@@ -468,8 +474,14 @@ static uint8_t *bp_payload(bp_ctx *b, size_t *len) {
   }
   char out[PATH_MAX + 32];
   snprintf(out, sizeof out, "%s/model.wasm", b->srv.dir);
-  char *argv[] = {(char *)b->o.clave, "compile", (char *)b->o.model, "-o", out,
-                  "--image", "28x28,gray,scale=1/255", NULL};
+  char *argv[] = {(char *)b->o.clave,
+                  "compile",
+                  (char *)b->o.model,
+                  "-o",
+                  out,
+                  "--image",
+                  "28x28,gray,scale=1/255",
+                  NULL};
   bp_progress("compiling %s", b->o.model);
   if (bp_run(argv)) bp_die("clave compile %s failed", b->o.model);
   uint8_t *p = bp_read_file(out, len);
@@ -515,20 +527,22 @@ static void bp_setup(bp_ctx *b, int nusers) {
   free(payload);
   const char *blob = json_string_value(json_object_get(up, "blob"));
   for (int k = 0; k < 2; k++) {
-    bp_progress("registering the function (%s)", k ? "with an output" : "input only");
+    bp_progress("registering the function (%s)",
+                k ? "with an output" : "input only");
     json_t *args = json_pack("[{s:s,s:s,s:b}]", "key", "input", "default_value",
                              "image", "allow_overwrite", 0);
     if (k)
-      json_array_append_new(args, json_pack("{s:s,s:s,s:b}", "key", "output",
-                                            "default_value", "scores",
-                                            "allow_overwrite", 0));
-    json_t *body = json_pack(
-        "{s:s,s:s,s:s,s:s,s:b,s:o,s:[{s:s}],s:o,s:i}", "name",
-        k ? "fashion-mnist-out" : "fashion-mnist", "description",
-        "classifies a 28x28 grayscale image", "executor_type", "wamr",
-        "payload_blob", blob, "public", 1, "arguments", args, "inputs", "name",
-        "image", "outputs", k ? json_pack("[{s:s}]", "name", "scores") : json_array(),
-        "usage_quota", -1);
+      json_array_append_new(
+          args, json_pack("{s:s,s:s,s:b}", "key", "output", "default_value",
+                          "scores", "allow_overwrite", 0));
+    json_t *body =
+        json_pack("{s:s,s:s,s:s,s:s,s:b,s:o,s:[{s:s}],s:o,s:i}", "name",
+                  k ? "fashion-mnist-out" : "fashion-mnist", "description",
+                  "classifies a 28x28 grayscale image", "executor_type", "wamr",
+                  "payload_blob", blob, "public", 1, "arguments", args,
+                  "inputs", "name", "image", "outputs",
+                  k ? json_pack("[{s:s}]", "name", "scores") : json_array(),
+                  "usage_quota", -1);
     json_t *r = bp_must(fo, "POST", "functions", body);
     snprintf(k ? b->fn_output : b->fn_plain, sizeof b->fn_plain, "%s",
              json_string_value(json_object_get(r, "function_id")));
@@ -559,10 +573,10 @@ static void bp_setup(bp_ctx *b, int nusers) {
     clave_crypto_hex(fc.key, 16, kh);
     clave_crypto_hex(fc.iv, 12, ivh);
     clave_crypto_hex(tag, 16, th);
-    json_t *r = bp_must(c, "POST", "files/input",
-                        json_pack("{s:s,s:s,s:s,s:s,s:O}", "schema",
-                                  "aes-gcm-128", "key", kh, "iv", ivh, "cmac",
-                                  th, "blob", json_object_get(u, "blob")));
+    json_t *r = bp_must(
+        c, "POST", "files/input",
+        json_pack("{s:s,s:s,s:s,s:s,s:O}", "schema", "aes-gcm-128", "key", kh,
+                  "iv", ivh, "cmac", th, "blob", json_object_get(u, "blob")));
     snprintf(b->inputs[i], sizeof b->inputs[i], "%s",
              json_string_value(json_object_get(r, "data_id")));
     json_decref(r);
@@ -572,7 +586,8 @@ static void bp_setup(bp_ctx *b, int nusers) {
   bp_progress_done();
 }
 
-/* ---- one task ---------------------------------------------------------------- */
+/* ---- one task
+ * ---------------------------------------------------------------- */
 
 typedef struct bp_worker {
   bp_ctx *b;
@@ -584,7 +599,7 @@ typedef struct bp_worker {
   int ntasks;
   /* results */
   int done, failed;
-  double *lat;   /* per task, seconds (invoke to result) */
+  double *lat; /* per task, seconds (invoke to result) */
   int nlat;
   char why[1200];
 } bp_worker;
@@ -607,34 +622,35 @@ static int bp_prepare(bp_worker *w, char *task_id, size_t cap) {
     clave_crypto_hex(fc.iv, 12, ivh);
     json_t *body = json_pack("{s:s,s:s,s:s}", "schema", "aes-gcm-128", "key",
                              kh, "iv", ivh);
-    json_t *r = bp_call(w->c, "POST", "files/output", body, w->why,
-                        sizeof w->why);
+    json_t *r =
+        bp_call(w->c, "POST", "files/output", body, w->why, sizeof w->why);
     json_decref(body);
     if (!r) return -1;
     snprintf(out_id, sizeof out_id, "%s",
              json_string_value(json_object_get(r, "data_id")));
     json_decref(r);
   }
-  json_t *body = json_pack(
-      "{s:s,s:s,s:[{s:s,s:[s]}]}", "function_id",
-      w->with_output ? b->fn_output : b->fn_plain, "executor", "wamr",
-      "inputs_ownership", "data_name", "image", "uids", who);
+  json_t *body =
+      json_pack("{s:s,s:s,s:[{s:s,s:[s]}]}", "function_id",
+                w->with_output ? b->fn_output : b->fn_plain, "executor", "wamr",
+                "inputs_ownership", "data_name", "image", "uids", who);
   if (w->with_output)
-    json_object_set_new(body, "outputs_ownership",
-                        json_pack("[{s:s,s:[s]}]", "data_name", "scores",
-                                  "uids", who));
+    json_object_set_new(
+        body, "outputs_ownership",
+        json_pack("[{s:s,s:[s]}]", "data_name", "scores", "uids", who));
   json_t *r = bp_call(w->c, "POST", "tasks", body, w->why, sizeof w->why);
   json_decref(body);
   if (!r) return -1;
-  snprintf(task_id, cap, "%s", json_string_value(json_object_get(r, "task_id")));
+  snprintf(task_id, cap, "%s",
+           json_string_value(json_object_get(r, "task_id")));
   json_decref(r);
   char path[128];
   body = json_pack("{s:[{s:s,s:s}]}", "inputs", "data_name", "image", "data_id",
                    b->inputs[w->user]);
   if (w->with_output)
-    json_object_set_new(body, "outputs",
-                        json_pack("[{s:s,s:s}]", "data_name", "scores",
-                                  "data_id", out_id));
+    json_object_set_new(
+        body, "outputs",
+        json_pack("[{s:s,s:s}]", "data_name", "scores", "data_id", out_id));
   snprintf(path, sizeof path, "tasks/%s/assign", task_id);
   r = bp_call(w->c, "POST", path, body, w->why, sizeof w->why);
   json_decref(body);
@@ -645,8 +661,9 @@ static int bp_prepare(bp_worker *w, char *task_id, size_t cap) {
   if (!r) return -1;
   const char *st = json_string_value(json_object_get(r, "status"));
   int ok = st && !strcmp(st, "Approved");
-  if (!ok) snprintf(w->why, sizeof w->why, "task %s is %s after approval",
-                    task_id, st ? st : "?");
+  if (!ok)
+    snprintf(w->why, sizeof w->why, "task %s is %s after approval", task_id,
+             st ? st : "?");
   json_decref(r);
   return ok ? 0 : -1;
 }
@@ -669,19 +686,19 @@ static int bp_invoke(bp_worker *w, const char *task_id) {
     const char *reason = json_string_value(json_object_get(res, "reason"));
     const char *log = json_string_value(json_object_get(res, "log"));
     snprintf(w->why, sizeof w->why, "task %s: %s (return value %d) %s %s",
-             task_id, st ? st : "?", rv, reason ? reason : "",
-             log ? log : "");
+             task_id, st ? st : "?", rv, reason ? reason : "", log ? log : "");
   }
   json_decref(r);
   return ok ? 0 : -1;
 }
 
-/* ---- phases ------------------------------------------------------------------ */
+/* ---- phases
+ * ------------------------------------------------------------------ */
 
 typedef struct bp_phase {
   int nclients;
   int with_output;
-  double deadline;       /* whole-task phases */
+  double deadline; /* whole-task phases */
   pthread_barrier_t go;
   double t_start;
 } bp_phase;
@@ -742,8 +759,9 @@ static bp_cpu bp_cpu_now(pid_t server) {
     long long cut, cst;
     /* after ")": state ppid pgrp session tty tpgid flags minflt cminflt
      * majflt cmajflt utime stime cutime cstime */
-    if (rp && sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-                             "%llu %llu %lld %lld",
+    if (rp && sscanf(rp + 2,
+                     "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+                     "%llu %llu %lld %lld",
                      &ut, &st, &cut, &cst) == 4) {
       double hz = (double)sysconf(_SC_CLK_TCK);
       c.server = (double)(ut + st) / hz;
@@ -757,12 +775,12 @@ static bp_cpu bp_cpu_now(pid_t server) {
 }
 
 typedef struct bp_result {
-  double rate;       /* tasks per second */
+  double rate; /* tasks per second */
   int tasks;
   double seconds;
-  bp_cpu cpu;        /* CPU milliseconds per task in the phase */
+  bp_cpu cpu; /* CPU milliseconds per task in the phase */
   long hwm_kib, max_rss_kib, max_tree_pss_kib;
-  double *lat;       /* merged latencies (invoke phases) */
+  double *lat; /* merged latencies (invoke phases) */
   int nlat;
 } bp_result;
 
@@ -833,16 +851,16 @@ static void bp_check_failures(bp_worker *ws, int n, const char *phase) {
 }
 
 /* Whole tasks for o.seconds with n clients. */
-static bp_result bp_phase_full(bp_ctx *b, int n, int with_output,
-                               int sample) {
+static bp_result bp_phase_full(bp_ctx *b, int n, int with_output, int sample) {
   bp_result res = {0};
   bp_worker *ws = bp_workers_new(b, n, with_output);
-  bp_phase ph = {.nclients = n, .with_output = with_output,
-                 .deadline = b->o.seconds};
+  bp_phase ph = {
+      .nclients = n, .with_output = with_output, .deadline = b->o.seconds};
   bp_sampler smp = {.pid = b->srv.pid};
   if (sample) bp_reset_hwm(b->srv.pid);
-  bp_progress("whole tasks%s, %d client%s, %.0f s", with_output ? " with an output" : "",
-              n, n == 1 ? "" : "s", b->o.seconds);
+  bp_progress("whole tasks%s, %d client%s, %.0f s",
+              with_output ? " with an output" : "", n, n == 1 ? "" : "s",
+              b->o.seconds);
   bp_cpu c0 = bp_cpu_now(b->srv.pid);
   double el = bp_run_threads(&ph, ws, n, bp_full_loop, sample ? &smp : NULL);
   bp_cpu c1 = bp_cpu_now(b->srv.pid);
@@ -962,7 +980,8 @@ static double bp_quantile(const double *v, int n, double q) {
   return v[i];
 }
 
-/* ---- the machine ---------------------------------------------------------------- */
+/* ---- the machine
+ * ---------------------------------------------------------------- */
 
 static void bp_cpu_model(char *out, size_t cap) {
   snprintf(out, cap, "unknown CPU");
@@ -985,28 +1004,37 @@ static void bp_cpu_model(char *out, size_t cap) {
 
 static void bp_loadavg(char *out, size_t cap) {
   double l[3] = {0, 0, 0};
-  if (getloadavg(l, 3) < 0) snprintf(out, cap, "?");
-  else snprintf(out, cap, "%.2f %.2f %.2f", l[0], l[1], l[2]);
+  if (getloadavg(l, 3) < 0)
+    snprintf(out, cap, "?");
+  else
+    snprintf(out, cap, "%.2f %.2f %.2f", l[0], l[1], l[2]);
 }
 
-/* ---- main --------------------------------------------------------------------------- */
+/* ---- main
+ * ---------------------------------------------------------------------------
+ */
 
 static void bp_usage(FILE *f) {
-  fprintf(f,
-          "usage: clave-bench-platform [options]\n"
-          "  --clave PATH        the clave binary (default: bin/clave beside this program)\n"
-          "  --model ONNX        model to compile (default: models/fashion_mnist/model.onnx,\n"
-          "                      else SHARED/models/mnist-8/model.onnx)\n"
-          "  --payload WASM      a compiled payload instead of --model\n"
-          "  --shared DIR        shared data folder (default: CLAVE_SHARED or %s)\n"
-          "  --workers N         server workers (default: the number of CPUs)\n"
-          "  --latency-tasks N   invoke-to-result tasks timed one at a time (default 300)\n"
-          "  --seconds S         length of each whole-task phase (default 3)\n"
-          "  --invoke-tasks N    tasks per invoke-only phase (default 300)\n"
-          "  --clients LIST      concurrent clients, e.g. 1,8,32 (the default)\n"
-          "  --output-clients N  clients of the with-output phase (default 8, 0: skip)\n"
-          "  --http              plain HTTP on loopback instead of HTTPS\n",
-          CLAVE_SHARED_DIR);
+  fprintf(
+      f,
+      "usage: clave-bench-platform [options]\n"
+      "  --clave PATH        the clave binary (default: bin/clave beside this "
+      "program)\n"
+      "  --model ONNX        model to compile (default: "
+      "models/fashion_mnist/model.onnx,\n"
+      "                      else SHARED/models/mnist-8/model.onnx)\n"
+      "  --payload WASM      a compiled payload instead of --model\n"
+      "  --shared DIR        shared data folder (default: CLAVE_SHARED or %s)\n"
+      "  --workers N         server workers (default: the number of CPUs)\n"
+      "  --latency-tasks N   invoke-to-result tasks timed one at a time "
+      "(default 300)\n"
+      "  --seconds S         length of each whole-task phase (default 3)\n"
+      "  --invoke-tasks N    tasks per invoke-only phase (default 300)\n"
+      "  --clients LIST      concurrent clients, e.g. 1,8,32 (the default)\n"
+      "  --output-clients N  clients of the with-output phase (default 8, 0: "
+      "skip)\n"
+      "  --http              plain HTTP on loopback instead of HTTPS\n",
+      CLAVE_SHARED_DIR);
 }
 
 static void bp_parse(bp_opts *o, int argc, char **argv) {
@@ -1023,19 +1051,29 @@ static void bp_parse(bp_opts *o, int argc, char **argv) {
   o->clients[1] = 8;
   o->clients[2] = 32;
   o->nclients = 3;
-  o->shared = getenv("CLAVE_SHARED") ? getenv("CLAVE_SHARED") : CLAVE_SHARED_DIR;
+  o->shared =
+      getenv("CLAVE_SHARED") ? getenv("CLAVE_SHARED") : CLAVE_SHARED_DIR;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define OPT(name) (!strcmp(a, name) && v && (i++, 1))
-    if (OPT("--clave")) o->clave = v;
-    else if (OPT("--model")) o->model = v;
-    else if (OPT("--payload")) o->payload = v;
-    else if (OPT("--shared")) o->shared = v;
-    else if (OPT("--workers")) o->workers = atoi(v);
-    else if (OPT("--latency-tasks")) o->latency_tasks = atoi(v);
-    else if (OPT("--seconds")) o->seconds = atof(v);
-    else if (OPT("--invoke-tasks")) o->invoke_tasks = atoi(v);
-    else if (OPT("--output-clients")) o->output_clients = atoi(v);
+    if (OPT("--clave"))
+      o->clave = v;
+    else if (OPT("--model"))
+      o->model = v;
+    else if (OPT("--payload"))
+      o->payload = v;
+    else if (OPT("--shared"))
+      o->shared = v;
+    else if (OPT("--workers"))
+      o->workers = atoi(v);
+    else if (OPT("--latency-tasks"))
+      o->latency_tasks = atoi(v);
+    else if (OPT("--seconds"))
+      o->seconds = atof(v);
+    else if (OPT("--invoke-tasks"))
+      o->invoke_tasks = atoi(v);
+    else if (OPT("--output-clients"))
+      o->output_clients = atoi(v);
     else if (OPT("--clients")) {
       o->nclients = 0;
       char buf[128];
@@ -1044,7 +1082,8 @@ static void bp_parse(bp_opts *o, int argc, char **argv) {
       for (char *s = strtok_r(buf, ",", &save); s && o->nclients < 8;
            s = strtok_r(NULL, ",", &save))
         o->clients[o->nclients++] = atoi(s);
-    } else if (!strcmp(a, "--http")) o->http = 1;
+    } else if (!strcmp(a, "--http"))
+      o->http = 1;
     else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       bp_usage(stdout);
       exit(0);
@@ -1059,7 +1098,8 @@ static void bp_parse(bp_opts *o, int argc, char **argv) {
   if (o->workers < 1 || o->workers > 64) bp_die("--workers must be 1..64");
   if (o->latency_tasks < 10 || o->latency_tasks > 100000)
     bp_die("--latency-tasks must be 10..100000");
-  if (o->seconds <= 0 || o->seconds > 120) bp_die("--seconds must be in (0, 120]");
+  if (o->seconds <= 0 || o->seconds > 120)
+    bp_die("--seconds must be in (0, 120]");
   if (o->invoke_tasks < 1 || o->invoke_tasks > 100000)
     bp_die("--invoke-tasks must be 1..100000");
   if (o->output_clients < 0 || o->output_clients > BP_MAX_CLIENTS)
@@ -1088,7 +1128,9 @@ static void bp_parse(bp_opts *o, int argc, char **argv) {
     bp_die("%s: no such model (give --model or --payload)", o->model);
 }
 
-static const char *bp_mark(int ok) { return ok ? "yes" : "NO"; }
+static const char *bp_mark(int ok) {
+  return ok ? "yes" : "NO";
+}
 
 int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
@@ -1153,8 +1195,10 @@ int main(int argc, char **argv) {
          load_after);
   printf("| figure | measured | target | met |\n");
   printf("|---|---:|---:|:---:|\n");
-  printf("| invoke to result, median (%d tasks, cached function) | %.2f ms | < 5 ms | %s |\n",
-         lat.nlat, med, bp_mark(med < 5));
+  printf(
+      "| invoke to result, median (%d tasks, cached function) | %.2f ms | < 5 "
+      "ms | %s |\n",
+      lat.nlat, med, bp_mark(med < 5));
   printf("| invoke to result, p99 | %.2f ms | | |\n", p99);
   printf("| invoke to result, fastest | %.2f ms | | |\n", lmin);
   double best_full = 0, best_inv = 0;
@@ -1164,16 +1208,21 @@ int main(int argc, char **argv) {
   }
   for (int i = 0; i < b.o.nclients; i++) {
     int n = b.o.clients[i];
-    printf("| whole tasks/s, %d client%s (%d tasks in %.1f s) | %.0f | >= 300 | %s |\n",
-           n, n == 1 ? "" : "s", full[i].tasks, full[i].seconds, full[i].rate,
-           bp_mark(full[i].rate >= 300));
-    printf("| invoke-to-result tasks/s, %d client%s (%d tasks) | %.0f | >= 300 | %s |\n",
-           n, n == 1 ? "" : "s", inv[i].tasks, inv[i].rate,
-           bp_mark(inv[i].rate >= 300));
+    printf(
+        "| whole tasks/s, %d client%s (%d tasks in %.1f s) | %.0f | >= 300 | "
+        "%s |\n",
+        n, n == 1 ? "" : "s", full[i].tasks, full[i].seconds, full[i].rate,
+        bp_mark(full[i].rate >= 300));
+    printf(
+        "| invoke-to-result tasks/s, %d client%s (%d tasks) | %.0f | >= 300 | "
+        "%s |\n",
+        n, n == 1 ? "" : "s", inv[i].tasks, inv[i].rate,
+        bp_mark(inv[i].rate >= 300));
   }
   if (b.o.output_clients)
-    printf("| whole tasks/s with an encrypted output, %d clients | %.0f | | |\n",
-           b.o.output_clients, outp.rate);
+    printf(
+        "| whole tasks/s with an encrypted output, %d clients | %.0f | | |\n",
+        b.o.output_clients, outp.rate);
   /* CPU per task: what the rates would be if nothing else ran */
   for (int i = 0; i < b.o.nclients; i++) {
     int n = b.o.clients[i];
@@ -1181,33 +1230,44 @@ int main(int argc, char **argv) {
     const char *what[2] = {"whole task", "invoke to result"};
     for (int k = 0; k < 2; k++) {
       double srv = r[k]->cpu.server + r[k]->cpu.tasks;
-      printf("| CPU per %s, %d client%s: server %.2f + task process %.2f "
-             "(+ client %.2f) ms | %.0f tasks/s on %ld cores | | |\n",
-             what[k], n, n == 1 ? "" : "s", r[k]->cpu.server, r[k]->cpu.tasks,
-             r[k]->cpu.client, srv > 0 ? 1e3 * ncpu / srv : 0, ncpu);
+      printf(
+          "| CPU per %s, %d client%s: server %.2f + task process %.2f "
+          "(+ client %.2f) ms | %.0f tasks/s on %ld cores | | |\n",
+          what[k], n, n == 1 ? "" : "s", r[k]->cpu.server, r[k]->cpu.tasks,
+          r[k]->cpu.client, srv > 0 ? 1e3 * ncpu / srv : 0, ncpu);
     }
   }
   printf("| server RSS idle (fresh start) | %.1f MiB | < 64 MiB | %s |\n",
          idle_rss / 1024.0, bp_mark(idle_rss < 64 * 1024));
-  printf("| server + task children PSS idle | %.1f MiB | | |\n", idle_pss / 1024.0);
+  printf("| server + task children PSS idle | %.1f MiB | | |\n",
+         idle_pss / 1024.0);
   /* at the largest client count: the peak over both of its phases */
   for (int i = 0; i < b.o.nclients; i++) {
     if (b.o.clients[i] != maxc) continue;
-    long hwm = full[i].hwm_kib > inv[i].hwm_kib ? full[i].hwm_kib : inv[i].hwm_kib;
+    long hwm =
+        full[i].hwm_kib > inv[i].hwm_kib ? full[i].hwm_kib : inv[i].hwm_kib;
     long pss = full[i].max_tree_pss_kib > inv[i].max_tree_pss_kib
-                   ? full[i].max_tree_pss_kib : inv[i].max_tree_pss_kib;
-    printf("| server peak RSS (VmHWM), %d clients | %.1f MiB | < 256 MiB | %s |\n",
-           maxc, hwm / 1024.0, bp_mark(hwm > 0 && hwm < 256 * 1024));
-    printf("| server + task children PSS, %d clients (sampled peak) | %.1f MiB | | |\n",
-           maxc, pss / 1024.0);
+                   ? full[i].max_tree_pss_kib
+                   : inv[i].max_tree_pss_kib;
+    printf(
+        "| server peak RSS (VmHWM), %d clients | %.1f MiB | < 256 MiB | %s |\n",
+        maxc, hwm / 1024.0, bp_mark(hwm > 0 && hwm < 256 * 1024));
+    printf(
+        "| server + task children PSS, %d clients (sampled peak) | %.1f MiB | "
+        "| |\n",
+        maxc, pss / 1024.0);
     break;
   }
-  printf("| server peak RSS (VmHWM), %d logins at once (Argon2id, %.1f s) | %.1f MiB | < 256 MiB | %s |\n",
-         maxc, login_s, login_hwm / 1024.0,
-         bp_mark(login_hwm > 0 && login_hwm < 256 * 1024));
-  printf("| server RSS idle after the runs | %.1f MiB | | |\n", idle_after / 1024.0);
-  printf("\nwhole task = create, assign, approve, invoke, result (5 calls);"
-         " invoke to result = invoke, result?wait (2 calls).\n");
+  printf(
+      "| server peak RSS (VmHWM), %d logins at once (Argon2id, %.1f s) | %.1f "
+      "MiB | < 256 MiB | %s |\n",
+      maxc, login_s, login_hwm / 1024.0,
+      bp_mark(login_hwm > 0 && login_hwm < 256 * 1024));
+  printf("| server RSS idle after the runs | %.1f MiB | | |\n",
+         idle_after / 1024.0);
+  printf(
+      "\nwhole task = create, assign, approve, invoke, result (5 calls);"
+      " invoke to result = invoke, result?wait (2 calls).\n");
   printf("best whole tasks/s %.0f, best invoke-to-result tasks/s %.0f\n",
          best_full, best_inv);
   fflush(stdout);

@@ -52,7 +52,7 @@ typedef struct cp_child {
   clave_exec_input *inputs;
   clave_exec_output *outputs;
   clave_file_crypto *out_crypto;
-  uint8_t **plain;   /* decrypted inputs */
+  uint8_t **plain; /* decrypted inputs */
   size_t *plain_len;
 } cp_child;
 
@@ -80,8 +80,10 @@ static int cp_child_crypto(json_t *e, clave_file_crypto *fc, clave_error *err) {
   if (clave_crypto_unhex(k ? k : "", key, sizeof key, &kl, err) ||
       clave_crypto_unhex(v ? v : "", iv, sizeof iv, &il, err))
     return -1;
-  int rc = clave_file_crypto_init(fc, cp_jstr(e, "scheme"), key, kl, iv, il,
-                                  err) ? -1 : 0;
+  int rc =
+      clave_file_crypto_init(fc, cp_jstr(e, "scheme"), key, kl, iv, il, err)
+          ? -1
+          : 0;
   clave_crypto_wipe(key, sizeof key);
   return rc;
 }
@@ -155,8 +157,8 @@ static void cp_child_task(clave_program *prog) {
     char msg[700];
     if (cp_child_crypto(e, &fc, &err) ||
         clave_crypto_unhex(th ? th : "", tag, sizeof tag, &tl, &err) ||
-        clave_file_decrypt(&fc, data, len, tl == 16 ? tag : NULL,
-                           &c.plain[i], &c.plain_len[i], &err)) {
+        clave_file_decrypt(&fc, data, len, tl == 16 ? tag : NULL, &c.plain[i],
+                           &c.plain_len[i], &err)) {
       snprintf(msg, sizeof msg, "input '%s': %s", name ? name : "?",
                err.message);
       cp_child_fail(msg, NULL, 0);
@@ -217,8 +219,8 @@ static void cp_child_task(clave_program *prog) {
   if (!ok) {
     /* "trap: unreachable", "trap: fuel exhausted", "limit exceeded: ..." */
     const char *m = res.error.message[0] ? res.error.message
-                    : res.error.trap ? clave_trap_message(res.error.trap)
-                                     : "";
+                    : res.error.trap     ? clave_trap_message(res.error.trap)
+                                         : "";
     snprintf(reason, sizeof reason, "%s%s%s", clave_status_name(st),
              *m ? ": " : "", m);
   }
@@ -236,15 +238,16 @@ static void cp_child_task(clave_program *prog) {
       }
       clave_crypto_hex(tag, 16, th);
     }
-    json_array_append_new(olist, json_pack("{s:s,s:b,s:s}", "name",
-                                           c.outputs[i].name, "created",
-                                           c.outputs[i].created, "tag", th));
+    json_array_append_new(
+        olist, json_pack("{s:s,s:b,s:s}", "name", c.outputs[i].name, "created",
+                         c.outputs[i].created, "tag", th));
   }
   json_object_set_new(reply, "ok", json_boolean(ok));
   json_object_set_new(reply, "return_value", json_integer(res.return_value));
   json_object_set_new(reply, "error", json_string(reason));
   json_object_set_new(reply, "log_truncated", json_boolean(res.log_truncated));
-  json_object_set_new(reply, "fuel_used", json_integer((json_int_t)res.fuel_used));
+  json_object_set_new(reply, "fuel_used",
+                      json_integer((json_int_t)res.fuel_used));
   json_object_set_new(reply, "outputs", ok ? olist : json_array());
   if (!ok) json_decref(olist);
   cp_child_reply(reply, res.log, res.log_len, ok ? enc : NULL, enc_len,
@@ -310,8 +313,8 @@ static void cp_child_prepared(json_t *req, uint8_t *payload, size_t len) {
   cp_child_warm_crypto();
   /* the payload is untrusted: load it under a sandbox too */
   uint64_t mem = cp_ju(req, "memory_bytes");
-  uint64_t cap = mem + (1ull << 30) > (4ull << 30) ? mem + (1ull << 30)
-                                                  : (4ull << 30);
+  uint64_t cap =
+      mem + (1ull << 30) > (4ull << 30) ? mem + (1ull << 30) : (4ull << 30);
   if (cp_sandbox_enter_prepared(cap, &err)) {
     cp_child_fail(err.message, NULL, 0);
     _exit(0);
@@ -336,8 +339,8 @@ static void cp_child_prepared(json_t *req, uint8_t *payload, size_t len) {
     if (rc < 0) _exit(3);
     /* a sibling, not a child: the server waits for it and reads its
      * end; the copy of this process's memory is the task's alone */
-    long pid = syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD),
-                       0UL, NULL, NULL, 0UL);
+    long pid = syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), 0UL,
+                       NULL, NULL, 0UL);
     if (pid == 0) {
       if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0) _exit(3);
       close(fd);
@@ -391,8 +394,10 @@ int clave_platform_child_main(int in_fd, int out_fd) {
     json_t *ok = json_pack("{s:b,s:s,s:[]}", "ok", 1, "error", "", "outputs");
     cp_child_reply(ok, NULL, 0, NULL, NULL, 0);
   } else {
-    cp_child_fail("this clave was built without the executor "
-                  "(clave_program_run is missing)", NULL, 0);
+    cp_child_fail(
+        "this clave was built without the executor "
+        "(clave_program_run is missing)",
+        NULL, 0);
   }
 #endif
   _exit(0);

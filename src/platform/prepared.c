@@ -39,8 +39,8 @@
 
 extern char **environ;
 
-#define CP_PREP_LOAD_S 60     /* loading a payload, at most */
-#define CP_PREP_FORK_S 10     /* one fork request, at most */
+#define CP_PREP_LOAD_S 60 /* loading a payload, at most */
+#define CP_PREP_FORK_S 10 /* one fork request, at most */
 
 clave_status cp_spawn_child(clave_platform *p, pid_t *pid, int *sock,
                             clave_error *err) {
@@ -214,8 +214,7 @@ static clave_status cp_prep_exchange(cp_prep *z, pid_t *pid, int *sock,
   if (n != 1) {
     close(sv[0]);
     *retry = 1;
-    return cv_err(err, CLAVE_EIO,
-                  "worker: the function's process is gone (%s)",
+    return cv_err(err, CLAVE_EIO, "worker: the function's process is gone (%s)",
                   n < 0 ? strerror(errno) : "short write");
   }
   uint8_t *frame = NULL;
@@ -228,8 +227,10 @@ static clave_status cp_prep_exchange(cp_prep *z, pid_t *pid, int *sock,
   if (st || flen != 8) {
     close(sv[0]);
     *retry = 1;
-    if (!st) st = cv_err(err, CLAVE_EIO, "worker: bad answer from the "
-                                         "function's process");
+    if (!st)
+      st = cv_err(err, CLAVE_EIO,
+                  "worker: bad answer from the "
+                  "function's process");
     return cv_err_prefix(err, "worker: no task process: ");
   }
   if (v <= 0) {
@@ -273,8 +274,10 @@ clave_status cp_prep_fork(clave_platform *p, const char *sha, pid_t *pid,
       st = cv_err(err, CLAVE_EIO, "worker: the function's process failed");
     } else if (!z->started) {
       st = cp_prep_start(p, z, err);
-      if (st) z->dead = 1; /* the next task tries afresh */
-      else z->started = 1;
+      if (st)
+        z->dead = 1; /* the next task tries afresh */
+      else
+        z->started = 1;
     }
     if (!st) {
       st = cp_prep_exchange(z, pid, sock, &retry, err);

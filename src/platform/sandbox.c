@@ -85,19 +85,19 @@ static clave_status cp_filter_load(int prepared, clave_error *err) {
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(writev), 1,
                          SCMP_A0(SCMP_CMP_LE, 2));
   /* threads only (an engine may use a timer thread), never processes */
-  rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                         SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD,
-                                 CLONE_THREAD));
+  rc |=
+      seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                       SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
   rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
   if (prepared) {
     /* a task socket arrives on fd 0 */
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1,
                            SCMP_A0(SCMP_CMP_EQ, 0));
     /* fork a sibling task process: CLONE_PARENT, not a thread */
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                           SCMP_A0(SCMP_CMP_MASKED_EQ,
-                                   CLONE_PARENT | CLONE_THREAD | CLONE_VM,
-                                   CLONE_PARENT));
+    rc |= seccomp_rule_add(
+        ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+        SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_PARENT | CLONE_THREAD | CLONE_VM,
+                CLONE_PARENT));
     /* the task process moves its socket to 0 and 1 */
     ALLOW(dup2);
     ALLOW(dup3);
@@ -108,8 +108,8 @@ static clave_status cp_filter_load(int prepared, clave_error *err) {
                            SCMP_A0(SCMP_CMP_EQ, 0));
     ALLOW(setrlimit);
     static const int prctl_ops[] = {PR_SET_PDEATHSIG, PR_SET_NAME,
-                                    PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS,
-                                    PR_SET_SECCOMP, PR_GET_SECCOMP};
+                                    PR_SET_DUMPABLE,  PR_SET_NO_NEW_PRIVS,
+                                    PR_SET_SECCOMP,   PR_GET_SECCOMP};
     for (size_t i = 0; i < sizeof prctl_ops / sizeof prctl_ops[0]; i++)
       rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)prctl_ops[i]));
@@ -118,7 +118,8 @@ static clave_status cp_filter_load(int prepared, clave_error *err) {
 #undef ALLOW
   if (rc != 0) {
     seccomp_release(ctx);
-    return cv_err(err, CLAVE_EIO, "sandbox: building the seccomp filter failed");
+    return cv_err(err, CLAVE_EIO,
+                  "sandbox: building the seccomp filter failed");
   }
   rc = seccomp_load(ctx);
   seccomp_release(ctx);
