@@ -52,7 +52,7 @@
 #include "engine/aot.h"
 #include "engine/interp_ops.h"
 
-const char cl_aot_gen_rev[] = "gen-3";
+const char cl_aot_gen_rev[] = "gen-4";
 
 /* slot value types */
 enum { AT_I32, AT_I64, AT_F32, AT_F64, AT_REF, AT_V128, AT_N };
@@ -100,6 +100,8 @@ static const char *const ag_fmt[IOP_COUNT] = {
     [IOP_REF_IS_NULL] = "ss",
     [IOP_GLOBAL_GET] = "si",
     [IOP_GLOBAL_SET] = "is",
+    [IOP_GLOBAL_GET_V128] = "si",
+    [IOP_GLOBAL_SET_V128] = "is",
     [IOP_TABLE_GET] = "sis",
     [IOP_TABLE_SET] = "iss",
     [IOP_TABLE_SIZE] = "si",
@@ -341,6 +343,60 @@ static bool ag_cmp_of(int iop, ag_cmp *c) {
   }
   return false;
 #undef AG_CMP1
+}
+
+/* SIMD ops: one per row of CL_SIMD_OPS but v128.const (CONST_V128) */
+typedef struct ag_simd {
+  int iop;
+  uint8_t shape;
+  uint8_t type; /* scalar operand/result type: CL_I32... or CL_V128 */
+  uint8_t n;    /* access bytes of memory shapes */
+  const char *text;
+} ag_simd;
+
+#define AG_SIMD_ROW(NAME, text, SHAPE, T, N) \
+  {IOP_##NAME, CL_SIMD_##SHAPE, CL_##T, N, text},
+#define AG_SIMD_LOAD AG_SIMD_ROW
+#define AG_SIMD_STORE AG_SIMD_ROW
+#define AG_SIMD_LOAD_LANE AG_SIMD_ROW
+#define AG_SIMD_STORE_LANE AG_SIMD_ROW
+#define AG_SIMD_CONST(NAME, text, SHAPE, T, N)
+#define AG_SIMD_SHUFFLE AG_SIMD_ROW
+#define AG_SIMD_SPLAT AG_SIMD_ROW
+#define AG_SIMD_EXTRACT AG_SIMD_ROW
+#define AG_SIMD_REPLACE AG_SIMD_ROW
+#define AG_SIMD_UNARY AG_SIMD_ROW
+#define AG_SIMD_BINARY AG_SIMD_ROW
+#define AG_SIMD_TERNARY AG_SIMD_ROW
+#define AG_SIMD_TEST AG_SIMD_ROW
+#define AG_SIMD_SHIFT AG_SIMD_ROW
+static const ag_simd ag_simd_ops[] = {
+#define X(NAME, sub, text, SHAPE, T, N) AG_SIMD_##SHAPE(NAME, text, SHAPE, T, N)
+    CL_SIMD_OPS(X)
+#undef X
+};
+
+static const ag_simd *ag_simd_of(int iop) {
+  size_t n = sizeof ag_simd_ops / sizeof ag_simd_ops[0];
+  if (iop < ag_simd_ops[0].iop || iop > ag_simd_ops[n - 1].iop) return NULL;
+  for (size_t i = 0; i < n; i++)
+    if (ag_simd_ops[i].iop == iop) return &ag_simd_ops[i];
+  return NULL;
+}
+
+static const char *ag_simd_fmt(uint8_t shape) {
+  switch (shape) {
+    case CL_SIMD_LOAD: case CL_SIMD_STORE: return "ssi";
+    case CL_SIMD_LOAD_LANE: return "sssii";
+    case CL_SIMD_STORE_LANE: return "ssii";
+    case CL_SIMD_SHUFFLE: return "sssiiii";
+    case CL_SIMD_SPLAT: case CL_SIMD_UNARY: case CL_SIMD_TEST: return "ss";
+    case CL_SIMD_EXTRACT: return "ssi";
+    case CL_SIMD_REPLACE: return "sssi";
+    case CL_SIMD_BINARY: case CL_SIMD_SHIFT: return "sss";
+    case CL_SIMD_TERNARY: return "ssss";
+  }
+  return NULL;
 }
 
 /* ---- output ---- */
@@ -709,6 +765,345 @@ static const char ag_prelude[] =
     "cl_bf64((cl_fb64(a) & 0x7FFFFFFFFFFFFFFFull) | (cl_fb64(b) & "
     "0x8000000000000000ull)); }\n";
 
+/* SIMD: v128 values are 16-byte GCC vectors (cl_v128, bytes); each op
+ * views them as the lane type it needs (a cast reinterprets the bits, it
+ * costs nothing).  The semantics are those of interp_simd.h/.inc: the
+ * same lane-wise formulas, intrinsics only where the host instruction is
+ * exactly the wasm operation. */
+static const char ag_prelude_simd[] =
+    "#if defined(__SSE2__)\n#include <immintrin.h>\n#endif\n"
+    "typedef int8_t cl_i8x16 __attribute__((vector_size(16)));\n"
+    "typedef uint8_t cl_u8x16 __attribute__((vector_size(16)));\n"
+    "typedef int16_t cl_i16x8 __attribute__((vector_size(16)));\n"
+    "typedef uint16_t cl_u16x8 __attribute__((vector_size(16)));\n"
+    "typedef int32_t cl_i32x4 __attribute__((vector_size(16)));\n"
+    "typedef uint32_t cl_u32x4 __attribute__((vector_size(16)));\n"
+    "typedef int64_t cl_i64x2 __attribute__((vector_size(16)));\n"
+    "typedef uint64_t cl_u64x2 __attribute__((vector_size(16)));\n"
+    "typedef float cl_f32x4 __attribute__((vector_size(16)));\n"
+    "typedef double cl_f64x2 __attribute__((vector_size(16)));\n"
+    "typedef int8_t cl_i8x8 __attribute__((vector_size(8)));\n"
+    "typedef uint8_t cl_u8x8 __attribute__((vector_size(8)));\n"
+    "typedef int16_t cl_i16x4 __attribute__((vector_size(8)));\n"
+    "typedef uint16_t cl_u16x4 __attribute__((vector_size(8)));\n"
+    "typedef int32_t cl_i32x2 __attribute__((vector_size(8)));\n"
+    "typedef uint32_t cl_u32x2 __attribute__((vector_size(8)));\n"
+    "typedef uint8_t cl_v128u __attribute__((vector_size(16), aligned(1), "
+    "may_alias));\n"
+    "#define VB(x) ((cl_v128)(x))\n"
+    "#define I8(x) ((cl_i8x16)(x))\n#define U8(x) ((cl_u8x16)(x))\n"
+    "#define I16(x) ((cl_i16x8)(x))\n#define U16(x) ((cl_u16x8)(x))\n"
+    "#define I32(x) ((cl_i32x4)(x))\n#define U32(x) ((cl_u32x4)(x))\n"
+    "#define I64(x) ((cl_i64x2)(x))\n#define U64(x) ((cl_u64x2)(x))\n"
+    "#define F32(x) ((cl_f32x4)(x))\n#define F64(x) ((cl_f64x2)(x))\n"
+    "CL_INL cl_v128 cl_blend(cl_v128 m, cl_v128 a, cl_v128 b) { return (m & a) "
+    "| (~m & b); }\n"
+    /* loads */
+    "#define CL_WIDEN(N, S, D) CL_INL cl_v128 N(uint64_t x) { S v; "
+    "__builtin_memcpy(&v, &x, 8); return VB(__builtin_convertvector(v, D)); }\n"
+    "CL_WIDEN(cl_v128_load8x8_s, cl_i8x8, cl_i16x8)\n"
+    "CL_WIDEN(cl_v128_load8x8_u, cl_u8x8, cl_u16x8)\n"
+    "CL_WIDEN(cl_v128_load16x4_s, cl_i16x4, cl_i32x4)\n"
+    "CL_WIDEN(cl_v128_load16x4_u, cl_u16x4, cl_u32x4)\n"
+    "CL_WIDEN(cl_v128_load32x2_s, cl_i32x2, cl_i64x2)\n"
+    "CL_WIDEN(cl_v128_load32x2_u, cl_u32x2, cl_u64x2)\n"
+    "#define CL_SPLAT(N, V, T, LANES) CL_INL cl_v128 N(T x) { V r; for (int "
+    "k = 0; k < LANES; k++) r[k] = x; return VB(r); }\n"
+    "CL_SPLAT(cl_v128_load8_splat, cl_u8x16, uint8_t, 16)\n"
+    "CL_SPLAT(cl_v128_load16_splat, cl_u16x8, uint16_t, 8)\n"
+    "CL_SPLAT(cl_v128_load32_splat, cl_u32x4, uint32_t, 4)\n"
+    "CL_SPLAT(cl_v128_load64_splat, cl_u64x2, uint64_t, 2)\n"
+    "CL_INL cl_v128 cl_v128_load32_zero(uint32_t x) { cl_u32x4 r = {x, 0, 0, "
+    "0}; return VB(r); }\n"
+    "CL_INL cl_v128 cl_v128_load64_zero(uint64_t x) { cl_u64x2 r = {x, 0}; "
+    "return VB(r); }\n"
+    "#define CL_LDLANE(N, V, T, L) CL_INL cl_v128 N(cl_v128 v, uint32_t l, T "
+    "x) { V t = (V)v; t[l & (L - 1)] = x; return VB(t); }\n"
+    "CL_LDLANE(cl_v128_load8_lane, cl_u8x16, uint8_t, 16)\n"
+    "CL_LDLANE(cl_v128_load16_lane, cl_u16x8, uint16_t, 8)\n"
+    "CL_LDLANE(cl_v128_load32_lane, cl_u32x4, uint32_t, 4)\n"
+    "CL_LDLANE(cl_v128_load64_lane, cl_u64x2, uint64_t, 2)\n"
+    "#define CL_STLANE(N, V, T, L) CL_INL T N(cl_v128 v, uint32_t l) { return "
+    "((V)v)[l & (L - 1)]; }\n"
+    "CL_STLANE(cl_v128_store8_lane, cl_u8x16, uint8_t, 16)\n"
+    "CL_STLANE(cl_v128_store16_lane, cl_u16x8, uint16_t, 8)\n"
+    "CL_STLANE(cl_v128_store32_lane, cl_u32x4, uint32_t, 4)\n"
+    "CL_STLANE(cl_v128_store64_lane, cl_u64x2, uint64_t, 2)\n"
+    /* splat, extract, replace */
+    "CL_SPLAT(cl_i8x16_splat, cl_u8x16, uint8_t, 16)\n"
+    "CL_SPLAT(cl_i16x8_splat, cl_u16x8, uint16_t, 8)\n"
+    "CL_SPLAT(cl_i32x4_splat, cl_u32x4, uint32_t, 4)\n"
+    "CL_SPLAT(cl_i64x2_splat, cl_u64x2, uint64_t, 2)\n"
+    "CL_SPLAT(cl_f32x4_splat, cl_f32x4, float, 4)\n"
+    "CL_SPLAT(cl_f64x2_splat, cl_f64x2, double, 2)\n"
+    "CL_INL uint32_t cl_i8x16_extract_lane_s(cl_v128 v, uint32_t l) { return "
+    "(uint32_t)(int32_t)I8(v)[l & 15]; }\n"
+    "CL_INL uint32_t cl_i8x16_extract_lane_u(cl_v128 v, uint32_t l) { return "
+    "U8(v)[l & 15]; }\n"
+    "CL_INL uint32_t cl_i16x8_extract_lane_s(cl_v128 v, uint32_t l) { return "
+    "(uint32_t)(int32_t)I16(v)[l & 7]; }\n"
+    "CL_INL uint32_t cl_i16x8_extract_lane_u(cl_v128 v, uint32_t l) { return "
+    "U16(v)[l & 7]; }\n"
+    "CL_INL uint32_t cl_i32x4_extract_lane(cl_v128 v, uint32_t l) { return "
+    "U32(v)[l & 3]; }\n"
+    "CL_INL uint64_t cl_i64x2_extract_lane(cl_v128 v, uint32_t l) { return "
+    "U64(v)[l & 1]; }\n"
+    "CL_INL float cl_f32x4_extract_lane(cl_v128 v, uint32_t l) { return "
+    "F32(v)[l & 3]; }\n"
+    "CL_INL double cl_f64x2_extract_lane(cl_v128 v, uint32_t l) { return "
+    "F64(v)[l & 1]; }\n"
+    "CL_LDLANE(cl_i8x16_replace_lane, cl_u8x16, uint8_t, 16)\n"
+    "CL_LDLANE(cl_i16x8_replace_lane, cl_u16x8, uint16_t, 8)\n"
+    "CL_LDLANE(cl_i32x4_replace_lane, cl_u32x4, uint32_t, 4)\n"
+    "CL_LDLANE(cl_i64x2_replace_lane, cl_u64x2, uint64_t, 2)\n"
+    "CL_LDLANE(cl_f32x4_replace_lane, cl_f32x4, float, 4)\n"
+    "CL_LDLANE(cl_f64x2_replace_lane, cl_f64x2, double, 2)\n"
+    /* lane-wise helpers by shape */
+    "#define CL_VU(N, E) CL_INL cl_v128 N(cl_v128 a) { return VB(E); }\n"
+    "#define CL_VB(N, E) CL_INL cl_v128 N(cl_v128 a, cl_v128 b) { return "
+    "VB(E); }\n"
+    "#define CL_VS(N, L, E) CL_INL cl_v128 N(cl_v128 a, uint32_t n) { n &= "
+    "(L) - 1; return VB(E); }\n"
+    "#define CL_LOOP(N, V, LANES, E) CL_INL cl_v128 N(cl_v128 a) { V r = "
+    "{0}; for (int k = 0; k < LANES; k++) r[k] = E; return VB(r); }\n"
+    "#define CL_LOOP2(N, V, LANES, E) CL_INL cl_v128 N(cl_v128 a, cl_v128 b) "
+    "{ V r = {0}; for (int k = 0; k < LANES; k++) r[k] = E; return VB(r); }\n"
+    "CL_VB(cl_i8x16_swizzle, ({ cl_u8x16 r_ = {0}; for (int k = 0; k < 16; "
+    "k++) r_[k] = U8(b)[k] < 16 ? U8(a)[U8(b)[k] & 15] : 0; r_; }))\n"
+    /* compares */
+    "#define CL_CMPS(P, V) "
+    "CL_VB(cl_##P##_eq, V(a) == V(b)) CL_VB(cl_##P##_ne, V(a) != V(b))\n"
+    "#define CL_CMPO(P, S, U) "
+    "CL_VB(cl_##P##_lt_s, S(a) < S(b)) CL_VB(cl_##P##_lt_u, U(a) < U(b)) "
+    "CL_VB(cl_##P##_gt_s, S(a) > S(b)) CL_VB(cl_##P##_gt_u, U(a) > U(b)) "
+    "CL_VB(cl_##P##_le_s, S(a) <= S(b)) CL_VB(cl_##P##_le_u, U(a) <= U(b)) "
+    "CL_VB(cl_##P##_ge_s, S(a) >= S(b)) CL_VB(cl_##P##_ge_u, U(a) >= U(b))\n"
+    "CL_CMPS(i8x16, I8) CL_CMPO(i8x16, I8, U8)\n"
+    "CL_CMPS(i16x8, I16) CL_CMPO(i16x8, I16, U16)\n"
+    "CL_CMPS(i32x4, I32) CL_CMPO(i32x4, I32, U32)\n"
+    "CL_CMPS(i64x2, I64)\n"
+    "CL_VB(cl_i64x2_lt_s, I64(a) < I64(b)) CL_VB(cl_i64x2_gt_s, I64(a) > "
+    "I64(b))\n"
+    "CL_VB(cl_i64x2_le_s, I64(a) <= I64(b)) CL_VB(cl_i64x2_ge_s, I64(a) >= "
+    "I64(b))\n"
+    "#define CL_CMPF(P, V) CL_CMPS(P, V) "
+    "CL_VB(cl_##P##_lt, V(a) < V(b)) CL_VB(cl_##P##_gt, V(a) > V(b)) "
+    "CL_VB(cl_##P##_le, V(a) <= V(b)) CL_VB(cl_##P##_ge, V(a) >= V(b))\n"
+    "CL_CMPF(f32x4, F32) CL_CMPF(f64x2, F64)\n"
+    /* bitwise */
+    "CL_VU(cl_v128_not, ~a)\n"
+    "CL_VB(cl_v128_and, a & b) CL_VB(cl_v128_andnot, a & ~b)\n"
+    "CL_VB(cl_v128_or, a | b) CL_VB(cl_v128_xor, a ^ b)\n"
+    "CL_INL cl_v128 cl_v128_bitselect(cl_v128 a, cl_v128 b, cl_v128 c) { "
+    "return (a & c) | (b & ~c); }\n"
+    "CL_INL uint32_t cl_v128_any_true(cl_v128 a) { return (U64(a)[0] | "
+    "U64(a)[1]) != 0; }\n"
+    "#define CL_ALLTRUE(N, V, T) CL_INL uint32_t N(cl_v128 a) { cl_v128 z = "
+    "VB(V(a) == (T){0}); return (U64(z)[0] | U64(z)[1]) == 0; }\n"
+    "CL_ALLTRUE(cl_i8x16_all_true, U8, cl_u8x16)\n"
+    "CL_ALLTRUE(cl_i16x8_all_true, U16, cl_u16x8)\n"
+    "CL_ALLTRUE(cl_i32x4_all_true, U32, cl_u32x4)\n"
+    "CL_INL uint32_t cl_i64x2_all_true(cl_v128 a) { return U64(a)[0] != 0 && "
+    "U64(a)[1] != 0; }\n"
+    "#define CL_BITMASK(N, V, LANES, SH) CL_INL uint32_t N(cl_v128 a) { "
+    "uint32_t r = 0; for (int k = 0; k < LANES; k++) r |= (uint32_t)(V(a)[k] "
+    ">> SH) << k; return r; }\n"
+    "CL_BITMASK(cl_i8x16_bitmask, U8, 16, 7) CL_BITMASK(cl_i16x8_bitmask, "
+    "U16, 8, 15)\n"
+    "CL_BITMASK(cl_i32x4_bitmask, U32, 4, 31) CL_BITMASK(cl_i64x2_bitmask, "
+    "U64, 2, 63)\n"
+    /* integer arithmetic, per lane width */
+    "#define CL_ABS(N, S, U, B) CL_VU(N, ({ U m_ = (U)(S(a) >> (B - 1)); "
+    "(((U)(a)) ^ m_) - m_; }))\n"
+    "CL_ABS(cl_i8x16_abs, I8, cl_u8x16, 8) CL_ABS(cl_i16x8_abs, I16, "
+    "cl_u16x8, 16)\n"
+    "CL_ABS(cl_i32x4_abs, I32, cl_u32x4, 32) CL_ABS(cl_i64x2_abs, I64, "
+    "cl_u64x2, 64)\n"
+    "CL_VU(cl_i8x16_neg, -U8(a)) CL_VU(cl_i16x8_neg, -U16(a))\n"
+    "CL_VU(cl_i32x4_neg, -U32(a)) CL_VU(cl_i64x2_neg, -U64(a))\n"
+    "CL_LOOP(cl_i8x16_popcnt, cl_u8x16, 16, "
+    "(uint8_t)__builtin_popcount(U8(a)[k]))\n"
+    "#define CL_ARITH(P, U, S, L) CL_VB(cl_##P##_add, U(a) + U(b)) "
+    "CL_VB(cl_##P##_sub, U(a) - U(b)) CL_VS(cl_##P##_shl, L, U(a) << n) "
+    "CL_VS(cl_##P##_shr_s, L, S(a) >> (__typeof__(S(a)[0]))n) "
+    "CL_VS(cl_##P##_shr_u, L, U(a) >> n)\n"
+    "CL_ARITH(i8x16, U8, I8, 8) CL_ARITH(i16x8, U16, I16, 16)\n"
+    "CL_ARITH(i32x4, U32, I32, 32) CL_ARITH(i64x2, U64, I64, 64)\n"
+    "CL_VB(cl_i16x8_mul, U16(a) * U16(b)) CL_VB(cl_i32x4_mul, U32(a) * "
+    "U32(b))\n"
+    "CL_VB(cl_i64x2_mul, U64(a) * U64(b))\n"
+    "#define CL_MINMAX(P, S, U) "
+    "CL_VB(cl_##P##_min_s, cl_blend(VB(S(a) < S(b)), a, b)) "
+    "CL_VB(cl_##P##_min_u, cl_blend(VB(U(a) < U(b)), a, b)) "
+    "CL_VB(cl_##P##_max_s, cl_blend(VB(S(a) > S(b)), a, b)) "
+    "CL_VB(cl_##P##_max_u, cl_blend(VB(U(a) > U(b)), a, b))\n"
+    "CL_MINMAX(i8x16, I8, U8) CL_MINMAX(i16x8, I16, U16) CL_MINMAX(i32x4, "
+    "I32, U32)\n"
+    "#if defined(__SSE2__)\n"
+    "CL_VB(cl_i8x16_add_sat_s, _mm_adds_epi8((__m128i)a, (__m128i)b))\n"
+    "CL_VB(cl_i8x16_add_sat_u, _mm_adds_epu8((__m128i)a, (__m128i)b))\n"
+    "CL_VB(cl_i8x16_sub_sat_s, _mm_subs_epi8((__m128i)a, (__m128i)b))\n"
+    "CL_VB(cl_i8x16_sub_sat_u, _mm_subs_epu8((__m128i)a, (__m128i)b))\n"
+    "CL_VB(cl_i16x8_add_sat_s, _mm_adds_epi16((__m128i)a, (__m128i)b))\n"
+    "CL_VB(cl_i16x8_add_sat_u, _mm_adds_epu16((__m128i)a, (__m128i)b))\n"
+    "CL_VB(cl_i16x8_sub_sat_s, _mm_subs_epi16((__m128i)a, (__m128i)b))\n"
+    "CL_VB(cl_i16x8_sub_sat_u, _mm_subs_epu16((__m128i)a, (__m128i)b))\n"
+    "CL_VB(cl_i8x16_avgr_u, _mm_avg_epu8((__m128i)a, (__m128i)b))\n"
+    "CL_VB(cl_i16x8_avgr_u, _mm_avg_epu16((__m128i)a, (__m128i)b))\n"
+    "CL_VB(cl_i32x4_dot_i16x8_s, _mm_madd_epi16((__m128i)a, (__m128i)b))\n"
+    "CL_VB(cl_i8x16_narrow_i16x8_s, _mm_packs_epi16((__m128i)a, "
+    "(__m128i)b))\n"
+    "CL_VB(cl_i8x16_narrow_i16x8_u, _mm_packus_epi16((__m128i)a, "
+    "(__m128i)b))\n"
+    "CL_VB(cl_i16x8_narrow_i32x4_s, _mm_packs_epi32((__m128i)a, "
+    "(__m128i)b))\n"
+    "#else\n"
+    "#define CL_SAT(x, lo, hi) ((x) < (lo) ? (lo) : (x) > (hi) ? (hi) : (x))\n"
+    "CL_LOOP2(cl_i8x16_add_sat_s, cl_i8x16, 16, CL_SAT(I8(a)[k] + I8(b)[k], "
+    "-128, 127))\n"
+    "CL_LOOP2(cl_i8x16_add_sat_u, cl_u8x16, 16, CL_SAT(U8(a)[k] + U8(b)[k], "
+    "0, 255))\n"
+    "CL_LOOP2(cl_i8x16_sub_sat_s, cl_i8x16, 16, CL_SAT(I8(a)[k] - I8(b)[k], "
+    "-128, 127))\n"
+    "CL_LOOP2(cl_i8x16_sub_sat_u, cl_u8x16, 16, CL_SAT(U8(a)[k] - U8(b)[k], "
+    "0, 255))\n"
+    "CL_LOOP2(cl_i16x8_add_sat_s, cl_i16x8, 8, CL_SAT(I16(a)[k] + I16(b)[k], "
+    "-32768, 32767))\n"
+    "CL_LOOP2(cl_i16x8_add_sat_u, cl_u16x8, 8, CL_SAT(U16(a)[k] + U16(b)[k], "
+    "0, 65535))\n"
+    "CL_LOOP2(cl_i16x8_sub_sat_s, cl_i16x8, 8, CL_SAT(I16(a)[k] - I16(b)[k], "
+    "-32768, 32767))\n"
+    "CL_LOOP2(cl_i16x8_sub_sat_u, cl_u16x8, 8, CL_SAT(U16(a)[k] - U16(b)[k], "
+    "0, 65535))\n"
+    "CL_LOOP2(cl_i8x16_avgr_u, cl_u8x16, 16, (U8(a)[k] + U8(b)[k] + 1) >> 1)\n"
+    "CL_LOOP2(cl_i16x8_avgr_u, cl_u16x8, 8, ((uint32_t)U16(a)[k] + U16(b)[k] "
+    "+ 1) >> 1)\n"
+    "CL_LOOP2(cl_i32x4_dot_i16x8_s, cl_u32x4, 4, (uint32_t)(I16(a)[2 * k] * "
+    "I16(b)[2 * k]) + (uint32_t)(I16(a)[2 * k + 1] * I16(b)[2 * k + 1]))\n"
+    "CL_INL cl_v128 cl_i8x16_narrow_i16x8_s(cl_v128 a, cl_v128 b) { cl_i8x16 "
+    "r; for (int k = 0; k < 8; k++) { r[k] = CL_SAT(I16(a)[k], -128, 127); "
+    "r[k + 8] = CL_SAT(I16(b)[k], -128, 127); } return VB(r); }\n"
+    "CL_INL cl_v128 cl_i8x16_narrow_i16x8_u(cl_v128 a, cl_v128 b) { cl_u8x16 "
+    "r; for (int k = 0; k < 8; k++) { r[k] = CL_SAT(I16(a)[k], 0, 255); r[k + "
+    "8] = CL_SAT(I16(b)[k], 0, 255); } return VB(r); }\n"
+    "CL_INL cl_v128 cl_i16x8_narrow_i32x4_s(cl_v128 a, cl_v128 b) { cl_i16x8 "
+    "r; for (int k = 0; k < 4; k++) { r[k] = CL_SAT(I32(a)[k], -32768, "
+    "32767); r[k + 4] = CL_SAT(I32(b)[k], -32768, 32767); } return VB(r); }\n"
+    "#endif\n"
+    "CL_INL cl_v128 cl_i16x8_narrow_i32x4_u(cl_v128 a, cl_v128 b) { cl_u16x8 "
+    "r; for (int k = 0; k < 4; k++) { int32_t x = I32(a)[k], y = I32(b)[k]; "
+    "r[k] = x < 0 ? 0 : x > 65535 ? 65535 : x; r[k + 4] = y < 0 ? 0 : y > "
+    "65535 ? 65535 : y; } return VB(r); }\n"
+    "CL_LOOP2(cl_i16x8_q15mulr_sat_s, cl_i16x8, 8, ({ int32_t x_ = "
+    "(I16(a)[k] * I16(b)[k] + 0x4000) >> 15; x_ < -32768 ? -32768 : x_ > "
+    "32767 ? 32767 : x_; }))\n"
+    "CL_LOOP(cl_i16x8_extadd_pairwise_i8x16_s, cl_i16x8, 8, (int16_t)(I8(a)[2 "
+    "* k] + I8(a)[2 * k + 1]))\n"
+    "CL_LOOP(cl_i16x8_extadd_pairwise_i8x16_u, cl_u16x8, 8, (uint16_t)(U8(a)[2 "
+    "* k] + U8(a)[2 * k + 1]))\n"
+    "CL_LOOP(cl_i32x4_extadd_pairwise_i16x8_s, cl_i32x4, 4, I16(a)[2 * k] + "
+    "I16(a)[2 * k + 1])\n"
+    "CL_LOOP(cl_i32x4_extadd_pairwise_i16x8_u, cl_u32x4, 4, "
+    "(uint32_t)U16(a)[2 * k] + U16(a)[2 * k + 1])\n"
+    "#define CL_EXT(N, V, LANES, SRC, OFF) CL_LOOP(N, V, LANES, SRC(a)[k + "
+    "OFF])\n"
+    "CL_EXT(cl_i16x8_extend_low_i8x16_s, cl_i16x8, 8, I8, 0)\n"
+    "CL_EXT(cl_i16x8_extend_high_i8x16_s, cl_i16x8, 8, I8, 8)\n"
+    "CL_EXT(cl_i16x8_extend_low_i8x16_u, cl_u16x8, 8, U8, 0)\n"
+    "CL_EXT(cl_i16x8_extend_high_i8x16_u, cl_u16x8, 8, U8, 8)\n"
+    "CL_EXT(cl_i32x4_extend_low_i16x8_s, cl_i32x4, 4, I16, 0)\n"
+    "CL_EXT(cl_i32x4_extend_high_i16x8_s, cl_i32x4, 4, I16, 4)\n"
+    "CL_EXT(cl_i32x4_extend_low_i16x8_u, cl_u32x4, 4, U16, 0)\n"
+    "CL_EXT(cl_i32x4_extend_high_i16x8_u, cl_u32x4, 4, U16, 4)\n"
+    "CL_EXT(cl_i64x2_extend_low_i32x4_s, cl_i64x2, 2, I32, 0)\n"
+    "CL_EXT(cl_i64x2_extend_high_i32x4_s, cl_i64x2, 2, I32, 2)\n"
+    "CL_EXT(cl_i64x2_extend_low_i32x4_u, cl_u64x2, 2, U32, 0)\n"
+    "CL_EXT(cl_i64x2_extend_high_i32x4_u, cl_u64x2, 2, U32, 2)\n"
+    "CL_LOOP2(cl_i16x8_extmul_low_i8x16_s, cl_i16x8, 8, (int16_t)(I8(a)[k] * "
+    "I8(b)[k]))\n"
+    "CL_LOOP2(cl_i16x8_extmul_high_i8x16_s, cl_i16x8, 8, (int16_t)(I8(a)[k + "
+    "8] * I8(b)[k + 8]))\n"
+    "CL_LOOP2(cl_i16x8_extmul_low_i8x16_u, cl_u16x8, 8, (uint16_t)(U8(a)[k] * "
+    "U8(b)[k]))\n"
+    "CL_LOOP2(cl_i16x8_extmul_high_i8x16_u, cl_u16x8, 8, (uint16_t)(U8(a)[k + "
+    "8] * U8(b)[k + 8]))\n"
+    "CL_LOOP2(cl_i32x4_extmul_low_i16x8_s, cl_u32x4, 4, (uint32_t)(I16(a)[k] "
+    "* I16(b)[k]))\n"
+    "CL_LOOP2(cl_i32x4_extmul_high_i16x8_s, cl_u32x4, 4, (uint32_t)(I16(a)[k "
+    "+ 4] * I16(b)[k + 4]))\n"
+    "CL_LOOP2(cl_i32x4_extmul_low_i16x8_u, cl_u32x4, 4, (uint32_t)U16(a)[k] * "
+    "U16(b)[k])\n"
+    "CL_LOOP2(cl_i32x4_extmul_high_i16x8_u, cl_u32x4, 4, (uint32_t)U16(a)[k + "
+    "4] * U16(b)[k + 4])\n"
+    "CL_LOOP2(cl_i64x2_extmul_low_i32x4_s, cl_u64x2, 2, "
+    "(uint64_t)((int64_t)I32(a)[k] * I32(b)[k]))\n"
+    "CL_LOOP2(cl_i64x2_extmul_high_i32x4_s, cl_u64x2, 2, "
+    "(uint64_t)((int64_t)I32(a)[k + 2] * I32(b)[k + 2]))\n"
+    "CL_LOOP2(cl_i64x2_extmul_low_i32x4_u, cl_u64x2, 2, (uint64_t)U32(a)[k] * "
+    "U32(b)[k])\n"
+    "CL_LOOP2(cl_i64x2_extmul_high_i32x4_u, cl_u64x2, 2, (uint64_t)U32(a)[k + "
+    "2] * U32(b)[k + 2])\n"
+    /* floats */
+    "CL_VU(cl_f32x4_abs, U32(a) & 0x7FFFFFFFu) CL_VU(cl_f32x4_neg, U32(a) ^ "
+    "0x80000000u)\n"
+    "CL_VU(cl_f64x2_abs, U64(a) & 0x7FFFFFFFFFFFFFFFull) CL_VU(cl_f64x2_neg, "
+    "U64(a) ^ 0x8000000000000000ull)\n"
+    "CL_VB(cl_f32x4_add, F32(a) + F32(b)) CL_VB(cl_f32x4_sub, F32(a) - "
+    "F32(b))\n"
+    "CL_VB(cl_f32x4_mul, F32(a) * F32(b)) CL_VB(cl_f32x4_div, F32(a) / "
+    "F32(b))\n"
+    "CL_VB(cl_f64x2_add, F64(a) + F64(b)) CL_VB(cl_f64x2_sub, F64(a) - "
+    "F64(b))\n"
+    "CL_VB(cl_f64x2_mul, F64(a) * F64(b)) CL_VB(cl_f64x2_div, F64(a) / "
+    "F64(b))\n"
+    "#if defined(__SSE2__)\n"
+    "CL_VU(cl_f32x4_sqrt, _mm_sqrt_ps((__m128)a)) CL_VU(cl_f64x2_sqrt, "
+    "_mm_sqrt_pd((__m128d)a))\n"
+    "#else\n"
+    "CL_LOOP(cl_f32x4_sqrt, cl_f32x4, 4, __builtin_sqrtf(F32(a)[k]))\n"
+    "CL_LOOP(cl_f64x2_sqrt, cl_f64x2, 2, __builtin_sqrt(F64(a)[k]))\n"
+    "#endif\n"
+    "#define CL_FMINMAX(P, V, I, U) "
+    "CL_VB(cl_##P##_min, ({ cl_v128 nan_ = VB((V(a) != V(a)) | (V(b) != "
+    "V(b))); cl_v128 r_ = cl_blend(VB(V(a) < V(b)), a, b); r_ = "
+    "cl_blend(VB(V(a) == V(b)), VB(U(a) | U(b)), r_); cl_blend(nan_, VB(V(a) "
+    "+ V(b)), r_); })) "
+    "CL_VB(cl_##P##_max, ({ cl_v128 nan_ = VB((V(a) != V(a)) | (V(b) != "
+    "V(b))); cl_v128 r_ = cl_blend(VB(V(a) > V(b)), a, b); r_ = "
+    "cl_blend(VB(V(a) == V(b)), VB(U(a) & U(b)), r_); cl_blend(nan_, VB(V(a) "
+    "+ V(b)), r_); })) "
+    "CL_VB(cl_##P##_pmin, cl_blend(VB(V(b) < V(a)), b, a)) "
+    "CL_VB(cl_##P##_pmax, cl_blend(VB(V(a) < V(b)), b, a))\n"
+    "CL_FMINMAX(f32x4, F32, I32, U32) CL_FMINMAX(f64x2, F64, I64, U64)\n"
+    "#define CL_ROUND(N, T, V, LANES, FN) CL_LOOP(N, T, LANES, ({ "
+    "__typeof__(V(a)[0]) x_ = V(a)[k]; x_ != x_ ? x_ + x_ : FN(x_); }))\n"
+    "CL_ROUND(cl_f32x4_ceil, cl_f32x4, F32, 4, __builtin_ceilf)\n"
+    "CL_ROUND(cl_f32x4_floor, cl_f32x4, F32, 4, __builtin_floorf)\n"
+    "CL_ROUND(cl_f32x4_trunc, cl_f32x4, F32, 4, __builtin_truncf)\n"
+    "CL_ROUND(cl_f32x4_nearest, cl_f32x4, F32, 4, __builtin_nearbyintf)\n"
+    "CL_ROUND(cl_f64x2_ceil, cl_f64x2, F64, 2, __builtin_ceil)\n"
+    "CL_ROUND(cl_f64x2_floor, cl_f64x2, F64, 2, __builtin_floor)\n"
+    "CL_ROUND(cl_f64x2_trunc, cl_f64x2, F64, 2, __builtin_trunc)\n"
+    "CL_ROUND(cl_f64x2_nearest, cl_f64x2, F64, 2, __builtin_nearbyint)\n"
+    /* conversions */
+    "CL_VU(cl_f32x4_demote_f64x2_zero, ({ cl_f32x4 r_ = {(float)F64(a)[0], "
+    "(float)F64(a)[1], 0, 0}; r_; }))\n"
+    "CL_VU(cl_f64x2_promote_low_f32x4, ({ cl_f64x2 r_ = {(double)F32(a)[0], "
+    "(double)F32(a)[1]}; r_; }))\n"
+    "CL_LOOP(cl_i32x4_trunc_sat_f32x4_s, cl_u32x4, 4, cl_sat_i32(F32(a)[k]))\n"
+    "CL_LOOP(cl_i32x4_trunc_sat_f32x4_u, cl_u32x4, 4, cl_sat_u32(F32(a)[k]))\n"
+    "CL_VU(cl_f32x4_convert_i32x4_s, __builtin_convertvector(I32(a), "
+    "cl_f32x4))\n"
+    "CL_LOOP(cl_f32x4_convert_i32x4_u, cl_f32x4, 4, (float)U32(a)[k])\n"
+    "CL_VU(cl_i32x4_trunc_sat_f64x2_s_zero, ({ cl_u32x4 r_ = "
+    "{cl_sat_i32(F64(a)[0]), cl_sat_i32(F64(a)[1]), 0, 0}; r_; }))\n"
+    "CL_VU(cl_i32x4_trunc_sat_f64x2_u_zero, ({ cl_u32x4 r_ = "
+    "{cl_sat_u32(F64(a)[0]), cl_sat_u32(F64(a)[1]), 0, 0}; r_; }))\n"
+    "CL_VU(cl_f64x2_convert_low_i32x4_s, ({ cl_f64x2 r_ = "
+    "{(double)I32(a)[0], (double)I32(a)[1]}; r_; }))\n"
+    "CL_VU(cl_f64x2_convert_low_i32x4_u, ({ cl_f64x2 r_ = "
+    "{(double)U32(a)[0], (double)U32(a)[1]}; r_; }))\n";
+
 /* guard pages: plain (volatile) accesses; bounds checks: a check first */
 static const char ag_prelude_guard[] =
     "#define CL_Q volatile\n"
@@ -877,6 +1272,8 @@ static bool ag_decode(ag *g, const cl_code *c, uint32_t pos, ag_ins *in) {
     in->group = -1;
   } else {
     in->fmt = ag_fmt[in->iop];
+    const ag_simd *sd = in->fmt ? NULL : ag_simd_of(in->iop);
+    if (sd) in->fmt = ag_simd_fmt(sd->shape);
   }
   if (in->group < 0) {
     cl_error_set(g->err, CLAVE_EUNSUPPORTED,
@@ -998,6 +1395,114 @@ static void ag_io_results(ag_fn *F, cl_aot_src *o, const cl_functype *ft,
 }
 
 static void ag_checkpoint(cl_aot_src *o) { ag_put(o, " CL_CP();"); }
+
+/* ---- SIMD instructions ---- */
+
+/* the C type of an access of n bytes */
+static const char *ag_access_type(uint32_t n) {
+  switch (n) {
+    case 1: return "uint8_t";
+    case 2: return "cl_u16u";
+    case 4: return "cl_u32u";
+    case 8: return "cl_u64u";
+    default: return "cl_v128u";
+  }
+}
+
+static void ag_helper(cl_aot_src *o, const char *text) {
+  ag_put(o, "cl_");
+  for (const char *p = text; *p; p++) ag_put(o, "%c", *p == '.' ? '_' : *p);
+}
+
+static void ag_simd_emit(ag_fn *F, cl_aot_src *o, const ag_simd *sd,
+                         const uint16_t *pc) {
+#define S(k) ((uint32_t)pc[k])
+#define I(k) cl_u32_at(pc + (k))
+  const int V = AT_V128;
+  switch (sd->shape) {
+    case CL_SIMD_LOAD:
+      ag_put(o, " %s = ", WR(S(2), V));
+      if (sd->n == 16 && strcmp(sd->text, "v128.load") == 0) {
+        ag_put(o, "*(CL_Q const cl_v128u *)CL_EA(%s, %uu, 16);",
+               RD(S(3), AT_I32), I(4));
+        break;
+      }
+      ag_helper(o, sd->text);
+      ag_put(o, "(*(CL_Q const %s *)CL_EA(%s, %uu, %u));",
+             ag_access_type(sd->n), RD(S(3), AT_I32), I(4), sd->n);
+      break;
+    case CL_SIMD_STORE:
+      ag_put(o, " *(CL_Q cl_v128u *)CL_EA(%s, %uu, 16) = ", RD(S(2), AT_I32),
+             I(4));
+      ag_put(o, "%s;", RD(S(3), V));
+      break;
+    case CL_SIMD_LOAD_LANE:
+      ag_put(o, " %s = ", WR(S(2), V));
+      ag_helper(o, sd->text);
+      ag_put(o, "(%s, %uu, ", RD(S(4), V), I(7));
+      ag_put(o, "*(CL_Q const %s *)CL_EA(%s, %uu, %u));",
+             ag_access_type(sd->n), RD(S(3), AT_I32), I(5), sd->n);
+      break;
+    case CL_SIMD_STORE_LANE:
+      ag_put(o, " *(CL_Q %s *)CL_EA(%s, %uu, %u) = ", ag_access_type(sd->n),
+             RD(S(2), AT_I32), I(4), sd->n);
+      ag_helper(o, sd->text);
+      ag_put(o, "(%s, %uu);", RD(S(3), V), I(6));
+      break;
+    case CL_SIMD_SHUFFLE: {
+      uint8_t m[16];
+      for (int k = 0; k < 4; k++) {
+        uint32_t w = I(5 + 2 * k);
+        for (int b = 0; b < 4; b++) m[4 * k + b] = (uint8_t)(w >> (8 * b));
+      }
+      ag_put(o, " %s = __builtin_shuffle(", WR(S(2), V));
+      ag_put(o, "%s, ", RD(S(3), V));
+      ag_put(o, "%s, (cl_u8x16){", RD(S(4), V));
+      for (int k = 0; k < 16; k++) ag_put(o, "%s%u", k ? ", " : "", m[k] & 31);
+      ag_put(o, "});");
+      break;
+    }
+    case CL_SIMD_SPLAT:
+      ag_put(o, " %s = ", WR(S(2), V));
+      ag_helper(o, sd->text);
+      ag_put(o, "(%s);", RD(S(3), ag_type(sd->type)));
+      break;
+    case CL_SIMD_EXTRACT:
+      ag_put(o, " %s = ", WR(S(2), ag_type(sd->type)));
+      ag_helper(o, sd->text);
+      ag_put(o, "(%s, %uu);", RD(S(3), V), I(4));
+      break;
+    case CL_SIMD_REPLACE:
+      ag_put(o, " %s = ", WR(S(2), V));
+      ag_helper(o, sd->text);
+      ag_put(o, "(%s, %uu, ", RD(S(3), V), I(5));
+      ag_put(o, "%s);", RD(S(4), ag_type(sd->type)));
+      break;
+    case CL_SIMD_UNARY:
+    case CL_SIMD_TEST:
+      ag_put(o, " %s = ",
+             WR(S(2), sd->shape == CL_SIMD_TEST ? AT_I32 : V));
+      ag_helper(o, sd->text);
+      ag_put(o, "(%s);", RD(S(3), V));
+      break;
+    case CL_SIMD_BINARY:
+    case CL_SIMD_SHIFT:
+      ag_put(o, " %s = ", WR(S(2), V));
+      ag_helper(o, sd->text);
+      ag_put(o, "(%s, ", RD(S(3), V));
+      ag_put(o, "%s);", RD(S(4), sd->shape == CL_SIMD_SHIFT ? AT_I32 : V));
+      break;
+    case CL_SIMD_TERNARY:
+      ag_put(o, " %s = ", WR(S(2), V));
+      ag_helper(o, sd->text);
+      ag_put(o, "(%s, ", RD(S(3), V));
+      ag_put(o, "%s, ", RD(S(4), V));
+      ag_put(o, "%s);", RD(S(5), V));
+      break;
+  }
+#undef S
+#undef I
+}
 
 /* ---- one instruction ---- */
 
@@ -1170,7 +1675,8 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
       ag_put(o, " %s = ", WR(S(2), AT_I32));
       ag_put(o, "%s == 0;", RD(S(3), AT_REF));
       break;
-    case IOP_GLOBAL_GET: {
+    case IOP_GLOBAL_GET:
+    case IOP_GLOBAL_GET_V128: {
       uint32_t gi = I(3);
       if (gi >= m->nglobals) {
         F->bad = true;
@@ -1178,14 +1684,15 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
       }
       int t = ag_type(m->globals[gi].type.type);
       if (t == AT_V128)
-        ag_put(o, " __builtin_memcpy(&%s, (const void *)cx->g[%u], 16);",
-               WR(S(2), t), gi);
+        ag_put(o, " %s = *(CL_Q const cl_v128u *)cx->g[%u];", WR(S(2), t),
+               gi);
       else
         ag_put(o, " %s = ((CL_Q cl_aot_slot *)cx->g[%u])->%s;", WR(S(2), t),
                gi, ag_field[t]);
       break;
     }
-    case IOP_GLOBAL_SET: {
+    case IOP_GLOBAL_SET:
+    case IOP_GLOBAL_SET_V128: {
       uint32_t gi = I(2);
       if (gi >= m->nglobals) {
         F->bad = true;
@@ -1193,8 +1700,7 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
       }
       int t = ag_type(m->globals[gi].type.type);
       if (t == AT_V128)
-        ag_put(o, " __builtin_memcpy((void *)cx->g[%u], &%s, 16);", gi,
-               RD(S(4), t));
+        ag_put(o, " *(CL_Q cl_v128u *)cx->g[%u] = %s;", gi, RD(S(4), t));
       else
         ag_put(o, " ((CL_Q cl_aot_slot *)cx->g[%u])->%s = %s;", gi,
                ag_field[t], RD(S(4), t));
@@ -1314,6 +1820,11 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
         } else {
           ag_put(o, " goto L%u;", tgt);
         }
+        break;
+      }
+      const ag_simd *sd = ag_simd_of(iop);
+      if (sd) {
+        ag_simd_emit(F, o, sd, pc);
         break;
       }
       cl_error_set(g->err, CLAVE_EUNSUPPORTED,
@@ -1488,6 +1999,40 @@ static bool ag_result_reps(ag *g) {
   return true;
 }
 
+/* Does the module have any v128 (then the SIMD part of the prelude goes
+ * in; scalar modules compile without it)? */
+static bool ag_uses_simd(ag *g) {
+  const cl_module *m = g->m;
+  for (uint32_t i = 0; i < m->ntypes; i++) {
+    const cl_functype *ft = &m->types[i];
+    for (uint32_t k = 0; k < ft->nparams; k++)
+      if (ft->params[k] == CL_V128) return true;
+    for (uint32_t k = 0; k < ft->nresults; k++)
+      if (ft->results[k] == CL_V128) return true;
+  }
+  for (uint32_t i = 0; i < m->nglobals; i++)
+    if (m->globals[i].type.type == CL_V128) return true;
+  clave_error quiet;
+  clave_error *err = g->err;
+  g->err = &quiet;
+  bool simd = false;
+  for (uint32_t f = 0; !simd && f < m->nfuncs - m->nfunc_imports; f++) {
+    const cl_code *c = &g->mod->codes[f];
+    for (uint32_t pos = 0; pos < c->nwords;) {
+      ag_ins in;
+      if (!ag_decode(g, c, pos, &in)) break;
+      if ((in.group != G_NONE && (in.types & (1u << AT_V128))) ||
+          (in.group == G_NONE && ag_simd_of(in.iop))) {
+        simd = true;
+        break;
+      }
+      pos += in.len;
+    }
+  }
+  g->err = err;
+  return simd;
+}
+
 static clave_status ag_fail_oom(ag *g) {
   cl_error_set(g->err, CLAVE_ENOMEM, "out of memory generating C");
   return CLAVE_ENOMEM;
@@ -1524,6 +2069,8 @@ clave_status cl_aot_generate(const clave_module *mod, uint32_t flags,
          CLAVE_TRAP_INT_DIV_ZERO, CLAVE_TRAP_INT_OVERFLOW,
          CLAVE_TRAP_INVALID_CONVERSION, CLAVE_TRAP_CALL_STACK);
   ag_append(o, ag_prelude, sizeof ag_prelude - 1);
+  if (ag_uses_simd(&g))
+    ag_append(o, ag_prelude_simd, sizeof ag_prelude_simd - 1);
   if (flags & CL_AOT_BOUNDS_CHECKS)
     ag_append(o, ag_prelude_bounds, sizeof ag_prelude_bounds - 1);
   else
