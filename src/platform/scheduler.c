@@ -332,7 +332,12 @@ static void cp_execute(cp_run *run) {
   pid_t pid = 0;
   int sv[1];
   if (cp_prep_fork(p, run->sha, &pid, &sv[0], &err)) {
-    cp_finish(run, 0, 0, err.message, NULL, NULL);
+    pthread_mutex_lock(&p->mu);
+    int stopping = p->stopping;
+    pthread_mutex_unlock(&p->mu);
+    cp_finish(run, 0, 0,
+              stopping ? "server stopped while the task ran" : err.message,
+              NULL, NULL);
     return;
   }
   pthread_mutex_lock(&p->mu);
