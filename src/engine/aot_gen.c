@@ -52,7 +52,7 @@
 #include "engine/aot.h"
 #include "engine/interp_ops.h"
 
-const char cl_aot_gen_rev[] = "gen-4";
+const char cl_aot_gen_rev[] = "gen-6";
 
 /* slot value types */
 enum { AT_I32, AT_I64, AT_F32, AT_F64, AT_REF, AT_V128, AT_N };
@@ -600,6 +600,10 @@ static const char ag_prelude[] =
     "#endif\n"
     "CL_INL double cl_f64_promote_f32(float a) { double r = (double)a; "
     "CL_OPAQUE(r); return r; }\n"
+    "CL_INL float cl_nan32(uint32_t u) { float f = cl_bf32(u); CL_OPAQUE(f); "
+    "return f; }\n"
+    "CL_INL double cl_nan64(uint64_t u) { double f = cl_bf64(u); "
+    "CL_OPAQUE(f); return f; }\n"
     "CL_INL uint32_t cl_i32_reinterpret_f32(float a) { return cl_fb32(a); }\n"
     "CL_INL uint64_t cl_i64_reinterpret_f64(double a) { return cl_fb64(a); "
     "}\n"
@@ -734,29 +738,45 @@ static const char ag_prelude[] =
     "CL_INL uint64_t cl_i64_rem_u(cl_aot_ctx *cx, uint64_t a, uint64_t b) {\n"
     "  if (CL_UNLIKELY(b == 0)) cl_trap(cx, CL_T_DIV0);\n"
     "  return a % b; }\n"
-    /* float arithmetic */
+    /* float arithmetic.  With two NaN operands the hardware returns the
+     * first; the C compiler may swap the operands of + and *, so those
+     * are pinned in their order (as the interpreter's code has them) */
+    "#if defined(__x86_64__) && defined(__AVX__)\n"
+    "#define CL_FOP(I, T, a, b) ({ T r_; __asm__(\"v\" I \" %2, %1, %0\" : "
+    "\"=x\"(r_) : \"x\"(a), \"x\"(b)); r_; })\n"
+    "#elif defined(__x86_64__)\n"
+    "#define CL_FOP(I, T, a, b) ({ T r_ = (a); __asm__(I \" %1, %0\" : "
+    "\"+x\"(r_) : \"x\"(b)); r_; })\n"
+    "#endif\n"
+    "#ifdef CL_FOP\n"
+    "CL_BIN(cl_f32_add, float, CL_FOP(\"addss\", float, a, b))\n"
+    "CL_BIN(cl_f32_mul, float, CL_FOP(\"mulss\", float, a, b))\n"
+    "CL_BIN(cl_f64_add, double, CL_FOP(\"addsd\", double, a, b))\n"
+    "CL_BIN(cl_f64_mul, double, CL_FOP(\"mulsd\", double, a, b))\n"
+    "#else\n"
     "CL_BIN(cl_f32_add, float, a + b)\n"
-    "CL_BIN(cl_f32_sub, float, a - b)\n"
     "CL_BIN(cl_f32_mul, float, a * b)\n"
-    "CL_BIN(cl_f32_div, float, a / b)\n"
     "CL_BIN(cl_f64_add, double, a + b)\n"
-    "CL_BIN(cl_f64_sub, double, a - b)\n"
     "CL_BIN(cl_f64_mul, double, a * b)\n"
+    "#endif\n"
+    "CL_BIN(cl_f32_sub, float, a - b)\n"
+    "CL_BIN(cl_f32_div, float, a / b)\n"
+    "CL_BIN(cl_f64_sub, double, a - b)\n"
     "CL_BIN(cl_f64_div, double, a / b)\n"
     "CL_INL float cl_f32_min(float a, float b) {\n"
-    "  if (a != a || b != b) return a + b;\n"
+    "  if (a != a || b != b) return cl_f32_add(a, b);\n"
     "  if (a == 0 && b == 0) return (cl_fb32(a) >> 31) ? a : b;\n"
     "  return a < b ? a : b; }\n"
     "CL_INL float cl_f32_max(float a, float b) {\n"
-    "  if (a != a || b != b) return a + b;\n"
+    "  if (a != a || b != b) return cl_f32_add(a, b);\n"
     "  if (a == 0 && b == 0) return (cl_fb32(a) >> 31) ? b : a;\n"
     "  return a > b ? a : b; }\n"
     "CL_INL double cl_f64_min(double a, double b) {\n"
-    "  if (a != a || b != b) return a + b;\n"
+    "  if (a != a || b != b) return cl_f64_add(a, b);\n"
     "  if (a == 0 && b == 0) return (cl_fb64(a) >> 63) ? a : b;\n"
     "  return a < b ? a : b; }\n"
     "CL_INL double cl_f64_max(double a, double b) {\n"
-    "  if (a != a || b != b) return a + b;\n"
+    "  if (a != a || b != b) return cl_f64_add(a, b);\n"
     "  if (a == 0 && b == 0) return (cl_fb64(a) >> 63) ? b : a;\n"
     "  return a > b ? a : b; }\n"
     "CL_INL float cl_f32_copysign(float a, float b) { return "
@@ -1048,13 +1068,20 @@ static const char ag_prelude_simd[] =
     "0x80000000u)\n"
     "CL_VU(cl_f64x2_abs, U64(a) & 0x7FFFFFFFFFFFFFFFull) CL_VU(cl_f64x2_neg, "
     "U64(a) ^ 0x8000000000000000ull)\n"
-    "CL_VB(cl_f32x4_add, F32(a) + F32(b)) CL_VB(cl_f32x4_sub, F32(a) - "
+    "#ifdef CL_FOP\n"
+    "CL_VB(cl_f32x4_add, CL_FOP(\"addps\", cl_f32x4, F32(a), F32(b)))\n"
+    "CL_VB(cl_f32x4_mul, CL_FOP(\"mulps\", cl_f32x4, F32(a), F32(b)))\n"
+    "CL_VB(cl_f64x2_add, CL_FOP(\"addpd\", cl_f64x2, F64(a), F64(b)))\n"
+    "CL_VB(cl_f64x2_mul, CL_FOP(\"mulpd\", cl_f64x2, F64(a), F64(b)))\n"
+    "#else\n"
+    "CL_VB(cl_f32x4_add, F32(a) + F32(b)) CL_VB(cl_f32x4_mul, F32(a) * "
     "F32(b))\n"
-    "CL_VB(cl_f32x4_mul, F32(a) * F32(b)) CL_VB(cl_f32x4_div, F32(a) / "
-    "F32(b))\n"
-    "CL_VB(cl_f64x2_add, F64(a) + F64(b)) CL_VB(cl_f64x2_sub, F64(a) - "
+    "CL_VB(cl_f64x2_add, F64(a) + F64(b)) CL_VB(cl_f64x2_mul, F64(a) * "
     "F64(b))\n"
-    "CL_VB(cl_f64x2_mul, F64(a) * F64(b)) CL_VB(cl_f64x2_div, F64(a) / "
+    "#endif\n"
+    "CL_VB(cl_f32x4_sub, F32(a) - F32(b)) CL_VB(cl_f32x4_div, F32(a) / "
+    "F32(b))\n"
+    "CL_VB(cl_f64x2_sub, F64(a) - F64(b)) CL_VB(cl_f64x2_div, F64(a) / "
     "F64(b))\n"
     "#if defined(__SSE2__)\n"
     "CL_VU(cl_f32x4_sqrt, _mm_sqrt_ps((__m128)a)) CL_VU(cl_f64x2_sqrt, "
@@ -1066,12 +1093,12 @@ static const char ag_prelude_simd[] =
     "#define CL_FMINMAX(P, V, I, U) "
     "CL_VB(cl_##P##_min, ({ cl_v128 nan_ = VB((V(a) != V(a)) | (V(b) != "
     "V(b))); cl_v128 r_ = cl_blend(VB(V(a) < V(b)), a, b); r_ = "
-    "cl_blend(VB(V(a) == V(b)), VB(U(a) | U(b)), r_); cl_blend(nan_, VB(V(a) "
-    "+ V(b)), r_); })) "
+    "cl_blend(VB(V(a) == V(b)), VB(U(a) | U(b)), r_); cl_blend(nan_, "
+    "cl_##P##_add(a, b), r_); })) "
     "CL_VB(cl_##P##_max, ({ cl_v128 nan_ = VB((V(a) != V(a)) | (V(b) != "
     "V(b))); cl_v128 r_ = cl_blend(VB(V(a) > V(b)), a, b); r_ = "
-    "cl_blend(VB(V(a) == V(b)), VB(U(a) & U(b)), r_); cl_blend(nan_, VB(V(a) "
-    "+ V(b)), r_); })) "
+    "cl_blend(VB(V(a) == V(b)), VB(U(a) & U(b)), r_); cl_blend(nan_, "
+    "cl_##P##_add(a, b), r_); })) "
     "CL_VB(cl_##P##_pmin, cl_blend(VB(V(b) < V(a)), b, a)) "
     "CL_VB(cl_##P##_pmax, cl_blend(VB(V(a) < V(b)), b, a))\n"
     "CL_FMINMAX(f32x4, F32, I32, U32) CL_FMINMAX(f64x2, F64, I64, U64)\n"
@@ -1321,8 +1348,23 @@ static void ag_literal(cl_aot_src *o, int t, uint64_t k) {
   switch (t) {
     case AT_I32: ag_put(o, "0x%xu", (unsigned)k); break;
     case AT_I64: ag_put(o, "0x%llxull", (unsigned long long)k); break;
-    case AT_F32: ag_put(o, "cl_bf32(0x%xu)", (unsigned)k); break;
-    case AT_F64: ag_put(o, "cl_bf64(0x%llxull)", (unsigned long long)k); break;
+    /* a NaN constant is opaque to the C compiler, whose constant folding
+     * would not keep the NaN's sign and payload as the hardware does */
+    case AT_F32:
+      ag_put(o, "%s(0x%xu)",
+             ((uint32_t)k & 0x7F800000u) == 0x7F800000u && (k & 0x7FFFFF)
+                 ? "cl_nan32"
+                 : "cl_bf32",
+             (unsigned)k);
+      break;
+    case AT_F64:
+      ag_put(o, "%s(0x%llxull)",
+             (k & 0x7FF0000000000000ull) == 0x7FF0000000000000ull &&
+                     (k & 0xFFFFFFFFFFFFFull)
+                 ? "cl_nan64"
+                 : "cl_bf64",
+             (unsigned long long)k);
+      break;
     default: ag_put(o, "(void *)0"); break;
   }
 }
