@@ -42,7 +42,8 @@ typedef struct cp_prep {
   int sock;              /* control socket: task sockets go out, pids back */
   pthread_mutex_t mu;    /* one exchange (or the start) at a time */
   int started;           /* loaded and answering (under mu) */
-  int dead;              /* failed: removed once nobody uses it */
+  int dead;              /* failed: removed once nobody uses it (set
+                            under mu and p->prep_mu) */
   int refs;              /* workers holding it (under p->prep_mu) */
   uint64_t used;         /* last use, for eviction (under p->prep_mu) */
   struct cp_prep *next;

@@ -124,6 +124,13 @@ static cp_prep *cp_prep_acquire(clave_platform *p, const char *sha,
   return z;
 }
 
+/* Mark z unusable (z->mu held; dead is read under either mutex). */
+static void cp_prep_mark_dead(clave_platform *p, cp_prep *z) {
+  pthread_mutex_lock(&p->prep_mu);
+  z->dead = 1;
+  pthread_mutex_unlock(&p->prep_mu);
+}
+
 static void cp_prep_release(clave_platform *p, cp_prep *z) {
   pthread_mutex_lock(&p->prep_mu);
   int drop = --z->refs == 0 && z->dead;
@@ -275,13 +282,13 @@ clave_status cp_prep_fork(clave_platform *p, const char *sha, pid_t *pid,
     } else if (!z->started) {
       st = cp_prep_start(p, z, err);
       if (st)
-        z->dead = 1; /* the next task tries afresh */
+        cp_prep_mark_dead(p, z); /* the next task tries afresh */
       else
         z->started = 1;
     }
     if (!st) {
       st = cp_prep_exchange(z, pid, sock, &retry, err);
-      if (st && retry) z->dead = 1;
+      if (st && retry) cp_prep_mark_dead(p, z);
     }
     pthread_mutex_unlock(&z->mu);
     cp_prep_release(p, z);

@@ -93,11 +93,15 @@ static clave_status cp_filter_load(int prepared, clave_error *err) {
     /* a task socket arrives on fd 0 */
     rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1,
                            SCMP_A0(SCMP_CMP_EQ, 0));
-    /* fork a sibling task process: CLONE_PARENT, not a thread */
-    rc |= seccomp_rule_add(
-        ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-        SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_PARENT | CLONE_THREAD | CLONE_VM,
-                CLONE_PARENT));
+    /* fork a sibling task process: CLONE_PARENT, not a thread, sharing
+     * nothing, in no new namespace */
+    const scmp_datum_t fork_mask =
+        CLONE_PARENT | CLONE_THREAD | CLONE_VM | CLONE_FILES | CLONE_FS |
+        CLONE_SIGHAND | CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID |
+        CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                           SCMP_A0(SCMP_CMP_MASKED_EQ, fork_mask,
+                                   CLONE_PARENT));
     /* the task process moves its socket to 0 and 1 */
     ALLOW(dup2);
     ALLOW(dup3);
