@@ -41,6 +41,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,7 @@ typedef struct bp_opts {
   int output_clients; /* concurrency of the with-output phase (0: off) */
   int http;           /* plain HTTP instead of HTTPS */
   int progress;       /* stderr is a terminal */
+  double timeout;     /* the whole run, seconds */
 } bp_opts;
 
 typedef struct bp_server {
@@ -149,6 +151,10 @@ static void bp_server_stop(bp_server *s) {
 }
 
 static void bp_die(const char *fmt, ...) {
+  /* once: the watchdog and the main thread may both get here */
+  static atomic_int dying;
+  if (atomic_exchange(&dying, 1))
+    for (;;) pause();
   va_list ap;
   va_start(ap, fmt);
   fprintf(stderr, "bench/platform: ");
@@ -980,6 +986,18 @@ static double bp_quantile(const double *v, int n, double q) {
   return v[i];
 }
 
+/* ---- a bound on the whole run ------------------------------------------ */
+
+/* Stops the server and the benchmark when the run takes longer than
+ * allowed (a server that stopped answering must not hang it). */
+static void *bp_watchdog(void *arg) {
+  double limit = *(double *)arg;
+  struct timespec ts = {(time_t)limit, 0};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+  bp_die("gave up after %.0f s (--timeout)", limit);
+}
+
 /* ---- the machine
  * ---------------------------------------------------------------- */
 
@@ -1033,7 +1051,9 @@ static void bp_usage(FILE *f) {
       "  --clients LIST      concurrent clients, e.g. 1,8,32 (the default)\n"
       "  --output-clients N  clients of the with-output phase (default 8, 0: "
       "skip)\n"
-      "  --http              plain HTTP on loopback instead of HTTPS\n",
+      "  --http              plain HTTP on loopback instead of HTTPS\n"
+      "  --timeout S         give up, stopping the server, after S seconds "
+      "(default 900)\n",
       CLAVE_SHARED_DIR);
 }
 
@@ -1045,6 +1065,8 @@ static void bp_parse(bp_opts *o, int argc, char **argv) {
   o->seconds = 3;
   o->invoke_tasks = 300;
   o->output_clients = 8;
+  o->timeout = 900;
+  o->timeout = 900;
   o->workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (o->workers < 1) o->workers = 2;
   o->clients[0] = 1;
@@ -1074,6 +1096,8 @@ static void bp_parse(bp_opts *o, int argc, char **argv) {
       o->invoke_tasks = atoi(v);
     else if (OPT("--output-clients"))
       o->output_clients = atoi(v);
+    else if (OPT("--timeout"))
+      o->timeout = atof(v);
     else if (OPT("--clients")) {
       o->nclients = 0;
       char buf[128];
@@ -1098,6 +1122,10 @@ static void bp_parse(bp_opts *o, int argc, char **argv) {
   if (o->workers < 1 || o->workers > 64) bp_die("--workers must be 1..64");
   if (o->latency_tasks < 10 || o->latency_tasks > 100000)
     bp_die("--latency-tasks must be 10..100000");
+  if (o->timeout < 10 || o->timeout > 86400)
+    bp_die("--timeout must be 10..86400 seconds");
+  if (o->timeout < 10 || o->timeout > 86400)
+    bp_die("--timeout must be 10..86400 seconds");
   if (o->seconds <= 0 || o->seconds > 120)
     bp_die("--seconds must be in (0, 120]");
   if (o->invoke_tasks < 1 || o->invoke_tasks > 100000)
@@ -1137,6 +1165,10 @@ int main(int argc, char **argv) {
   static bp_ctx b;
   bp_parse(&b.o, argc, argv);
   bp_progress_on = isatty(2);
+  pthread_t watchdog;
+  if (pthread_create(&watchdog, NULL, bp_watchdog, &b.o.timeout))
+    bp_die("cannot start the watchdog");
+  pthread_detach(watchdog);
   int maxc = 1;
   for (int i = 0; i < b.o.nclients; i++)
     if (b.o.clients[i] > maxc) maxc = b.o.clients[i];
