@@ -378,8 +378,33 @@ static void ck_wino_input(const float *x, const ck_conv_geom *g, int64_t t0,
 /* U[xi][m][c] = (G g G')[xi] for output channels [m0, m0 + mb) */
 static void ck_wino_weights(const float *w, int64_t cg, int64_t m0, int64_t mb,
                             float *U) {
-  for (int64_t m = 0; m < mb; m++)
-    for (int64_t c = 0; c < cg; c++) {
+  int64_t us = mb * cg + CK_WINO_GAP;
+  for (int64_t m = 0; m < mb; m++) {
+    int64_t c = 0;
+#if CK_SIMD
+    /* four input channels at a time (lane = channel): the same operations
+     * as below, so the same results */
+    for (; c + 4 <= cg; c += 4) {
+      const float *k = w + ((m0 + m) * cg + c) * 9;
+      ck_v4 K[9], t[4][3], h = ck_v4_splat(0.5f);
+      for (int j = 0; j < 9; j++)
+        K[j] = (ck_v4){k[j], k[9 + j], k[18 + j], k[27 + j]};
+      for (int j = 0; j < 3; j++) {
+        t[0][j] = K[j];
+        t[1][j] = h * (K[j] + K[3 + j] + K[6 + j]);
+        t[2][j] = h * (K[j] - K[3 + j] + K[6 + j]);
+        t[3][j] = K[6 + j];
+      }
+      for (int i = 0; i < 4; i++) {
+        float *u = U + (int64_t)(i * 4) * us + m * cg + c;
+        ck_v4_store(u, t[i][0]);
+        ck_v4_store(u + us, h * (t[i][0] + t[i][1] + t[i][2]));
+        ck_v4_store(u + 2 * us, h * (t[i][0] - t[i][1] + t[i][2]));
+        ck_v4_store(u + 3 * us, t[i][2]);
+      }
+    }
+#endif
+    for (; c < cg; c++) {
       const float *k = w + ((m0 + m) * cg + c) * 9;
       float t[4][3];
       for (int j = 0; j < 3; j++) { /* G g */
@@ -389,7 +414,6 @@ static void ck_wino_weights(const float *w, int64_t cg, int64_t m0, int64_t mb,
         t[3][j] = k[6 + j];
       }
       for (int i = 0; i < 4; i++) { /* (G g) G' */
-        int64_t us = mb * cg + CK_WINO_GAP;
         float *u = U + (int64_t)(i * 4) * us + m * cg + c;
         u[0] = t[i][0];
         u[us] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
@@ -397,6 +421,7 @@ static void ck_wino_weights(const float *w, int64_t cg, int64_t m0, int64_t mb,
         u[3 * us] = t[i][2];
       }
     }
+  }
 }
 
 #if CK_SIMD
