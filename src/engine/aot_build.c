@@ -63,6 +63,7 @@ static const char *const aot_cflags[] = {
     "-O2", "-fPIC", "-shared", "-w", "-fvisibility=hidden",
     "-fno-strict-aliasing", "-fwrapv", "-fno-fast-math", "-ffp-contract=off",
     "-frounding-math", "-fsignaling-nans", "-fno-math-errno", "-fno-plt",
+    "-fvect-cost-model=dynamic",
 #if defined(__x86_64__) || defined(__i386__)
     "-march=native",
 #endif

@@ -52,7 +52,7 @@
 #include "engine/aot.h"
 #include "engine/interp_ops.h"
 
-const char cl_aot_gen_rev[] = "gen-6";
+const char cl_aot_gen_rev[] = "gen-8";
 
 /* slot value types */
 enum { AT_I32, AT_I64, AT_F32, AT_F64, AT_REF, AT_V128, AT_N };
@@ -475,6 +475,16 @@ static const char ag_prelude[] =
     "typedef double cl_f64u __attribute__((aligned(1), may_alias));\n"
     "typedef uint8_t cl_v128 __attribute__((vector_size(16)));\n"
     "typedef void *cl_ref;\n"
+    /* accesses through memcpy: for the fast copies of loops, where the
+     * vectorizer wants plain (not under-aligned) element types */
+    "#define CL_LDST(A, T) static inline __attribute__((always_inline)) T "
+    "cl_ld_##A(const void *p) { T v; __builtin_memcpy(&v, p, sizeof v); "
+    "return v; } static inline __attribute__((always_inline)) void "
+    "cl_st_##A(void *p, T v) { __builtin_memcpy(p, &v, sizeof v); }\n"
+    "CL_LDST(uint8_t, uint8_t) CL_LDST(int8_t, int8_t) CL_LDST(cl_u16u, "
+    "uint16_t) CL_LDST(cl_i16u, int16_t)\n"
+    "CL_LDST(cl_u32u, uint32_t) CL_LDST(cl_i32u, int32_t) CL_LDST(cl_u64u, "
+    "uint64_t) CL_LDST(cl_f32u, float) CL_LDST(cl_f64u, double)\n"
     "#define CL_UNLIKELY(x) __builtin_expect(!!(x), 0)\n"
     "#define CL_INL static inline __attribute__((always_inline))\n"
     "static __attribute__((noreturn, cold, noinline)) void\n"
@@ -759,6 +769,16 @@ static const char ag_prelude[] =
     "CL_BIN(cl_f64_add, double, a + b)\n"
     "CL_BIN(cl_f64_mul, double, a * b)\n"
     "#endif\n"
+    /* the same rule written out, which a vectorizer can use: a NaN first
+     * operand comes out quieted, else the hardware's a op b */
+    "CL_BIN(cl_f32_add_v, float, a != a ? cl_bf32(cl_fb32(a) | 0x400000u) "
+    ": a + b)\n"
+    "CL_BIN(cl_f32_mul_v, float, a != a ? cl_bf32(cl_fb32(a) | 0x400000u) "
+    ": a * b)\n"
+    "CL_BIN(cl_f64_add_v, double, a != a ? cl_bf64(cl_fb64(a) | "
+    "0x8000000000000ull) : a + b)\n"
+    "CL_BIN(cl_f64_mul_v, double, a != a ? cl_bf64(cl_fb64(a) | "
+    "0x8000000000000ull) : a * b)\n"
     "CL_BIN(cl_f32_sub, float, a - b)\n"
     "CL_BIN(cl_f32_div, float, a / b)\n"
     "CL_BIN(cl_f64_sub, double, a - b)\n"
@@ -810,6 +830,7 @@ static const char ag_prelude_simd[] =
     "typedef uint32_t cl_u32x2 __attribute__((vector_size(8)));\n"
     "typedef uint8_t cl_v128u __attribute__((vector_size(16), aligned(1), "
     "may_alias));\n"
+    "CL_LDST(cl_v128u, cl_v128)\n"
     "#define VB(x) ((cl_v128)(x))\n"
     "#define I8(x) ((cl_i8x16)(x))\n#define U8(x) ((cl_u8x16)(x))\n"
     "#define I16(x) ((cl_i16x8)(x))\n#define U16(x) ((cl_u16x8)(x))\n"
@@ -1079,6 +1100,14 @@ static const char ag_prelude_simd[] =
     "CL_VB(cl_f64x2_add, F64(a) + F64(b)) CL_VB(cl_f64x2_mul, F64(a) * "
     "F64(b))\n"
     "#endif\n"
+    "CL_VB(cl_f32x4_add_v, cl_blend(VB(F32(a) != F32(a)), VB(U32(a) | "
+    "0x400000u), VB(F32(a) + F32(b))))\n"
+    "CL_VB(cl_f32x4_mul_v, cl_blend(VB(F32(a) != F32(a)), VB(U32(a) | "
+    "0x400000u), VB(F32(a) * F32(b))))\n"
+    "CL_VB(cl_f64x2_add_v, cl_blend(VB(F64(a) != F64(a)), VB(U64(a) | "
+    "0x8000000000000ull), VB(F64(a) + F64(b))))\n"
+    "CL_VB(cl_f64x2_mul_v, cl_blend(VB(F64(a) != F64(a)), VB(U64(a) | "
+    "0x8000000000000ull), VB(F64(a) * F64(b))))\n"
     "CL_VB(cl_f32x4_sub, F32(a) - F32(b)) CL_VB(cl_f32x4_div, F32(a) / "
     "F32(b))\n"
     "CL_VB(cl_f64x2_sub, F64(a) - F64(b)) CL_VB(cl_f64x2_div, F64(a) / "
@@ -1162,11 +1191,46 @@ typedef struct ag_fn {
   uint8_t *label;       /* nwords + 1: a branch target */
   ag_edge *edges;       /* moves of ambiguous type (pass 1) */
   uint32_t nedges, capedges;
-  int pass;             /* 1: collect, 2: emit */
+  int pass;             /* 1: collect, 2: emit, 3: probe writes */
   char names[8][24];    /* ring of variable names */
   unsigned next_name;
   bool bad;             /* an operand out of range */
+  uint32_t *ipos;       /* position of every instruction (pass 1) */
+  uint32_t nins, capins;
+  struct ag_loop *loops; /* counted loops with a fast copy */
+  uint32_t nloops;
+  const struct ag_loop *fast; /* emitting the fast copy of this loop */
+  uint32_t wslot[4];    /* pass 3: the (slot, type) pairs one instr writes */
+  uint8_t wtype[4];
+  uint32_t nw;
 } ag_fn;
+
+/* A counted inner loop that also gets a fast copy (see ag_find_loops). */
+typedef struct ag_aff { /* ic * inv + k * iv0 + c, in exact integers */
+  bool ok, has_inv;
+  uint32_t inv; /* a slot the loop does not write (as i32) */
+  int64_t ic, k, c;
+} ag_aff;
+
+typedef struct ag_acc {
+  uint32_t pos; /* the access instruction */
+  ag_aff a;     /* its address operand */
+  uint32_t off, bytes;
+  uint32_t group; /* accesses with the same ic, inv and k share a base */
+} ag_acc;
+
+enum { AG_LC_NE, AG_LC_LT_U, AG_LC_LT_S, AG_LC_LE_U, AG_LC_LE_S };
+
+typedef struct ag_loop {
+  uint32_t head, back, next; /* header, back-edge, instruction after it */
+  uint32_t iv;               /* the induction variable's slot (i32) */
+  int64_t step;              /* > 0 */
+  int cmp;                   /* AG_LC_*: go on while iv_after cmp bound */
+  bool bimm;
+  uint32_t bound;            /* immediate, or a slot the loop does not write */
+  ag_acc *acc;
+  uint32_t nacc;
+} ag_loop;
 
 typedef struct ag_hmap {
   int32_t h;
@@ -1192,6 +1256,11 @@ static const char *ag_name(ag_fn *F, uint32_t slot, int t, bool read) {
   }
   if (F->pass == 1) {
     if (read) F->rd[t][slot] = 1;
+  } else if (F->pass == 3) {
+    if (!read && F->nw < 4) {
+      F->wslot[F->nw] = slot;
+      F->wtype[F->nw++] = (uint8_t)t;
+    }
   } else {
     F->decl[t][slot] = 1;
   }
@@ -1438,6 +1507,52 @@ static void ag_io_results(ag_fn *F, cl_aot_src *o, const cl_functype *ft,
 
 static void ag_checkpoint(cl_aot_src *o) { ag_put(o, " CL_CP();"); }
 
+/* A memory access of C type `type` (one of the cl_*u access types):
+ * "*(T *)EA" checked or guarded as the mode says, or, in a loop's fast
+ * copy, at the affine address the precondition proved in bounds, through
+ * memcpy (plain accesses the C compiler may vectorize).  A store is
+ * finished by ag_store_end after the value. */
+static void ag_fast_addr(ag_fn *F, cl_aot_src *o, uint32_t pos,
+                         uint32_t off) {
+  for (uint32_t k = 0; k < F->fast->nacc; k++)
+    if (F->fast->acc[k].pos == pos) {
+      const ag_acc *a = &F->fast->acc[k];
+      ag_put(o, "bp_%u + (uint64_t)%lldll * t_ + %lldll", a->group,
+             (long long)(a->a.k * F->fast->step),
+             (long long)(a->a.c + (int64_t)off));
+      return;
+    }
+  F->bad = true;
+}
+
+static void ag_load(ag_fn *F, cl_aot_src *o, uint32_t pos, const char *type,
+                    uint32_t addr, uint32_t off, uint32_t bytes) {
+  if (F->fast) {
+    ag_put(o, "cl_ld_%s(", type);
+    ag_fast_addr(F, o, pos, off);
+    ag_put(o, ")");
+    return;
+  }
+  ag_put(o, "*(CL_Q const %s *)CL_EA(%s, %uu, %u)", type, RD(addr, AT_I32),
+         off, bytes);
+}
+
+static void ag_store(ag_fn *F, cl_aot_src *o, uint32_t pos, const char *type,
+                     uint32_t addr, uint32_t off, uint32_t bytes) {
+  if (F->fast) {
+    ag_put(o, " cl_st_%s(", type);
+    ag_fast_addr(F, o, pos, off);
+    ag_put(o, ", ");
+    return;
+  }
+  ag_put(o, " *(CL_Q %s *)CL_EA(%s, %uu, %u) = ", type, RD(addr, AT_I32),
+         off, bytes);
+}
+
+static void ag_store_end(ag_fn *F, cl_aot_src *o) {
+  ag_put(o, F->fast ? ");" : ";");
+}
+
 /* ---- SIMD instructions ---- */
 
 /* the C type of an access of n bytes */
@@ -1457,7 +1572,7 @@ static void ag_helper(cl_aot_src *o, const char *text) {
 }
 
 static void ag_simd_emit(ag_fn *F, cl_aot_src *o, const ag_simd *sd,
-                         const uint16_t *pc) {
+                         const uint16_t *pc, uint32_t pos) {
 #define S(k) ((uint32_t)pc[k])
 #define I(k) cl_u32_at(pc + (k))
   const int V = AT_V128;
@@ -1465,31 +1580,32 @@ static void ag_simd_emit(ag_fn *F, cl_aot_src *o, const ag_simd *sd,
     case CL_SIMD_LOAD:
       ag_put(o, " %s = ", WR(S(2), V));
       if (sd->n == 16 && strcmp(sd->text, "v128.load") == 0) {
-        ag_put(o, "*(CL_Q const cl_v128u *)CL_EA(%s, %uu, 16);",
-               RD(S(3), AT_I32), I(4));
+        ag_load(F, o, pos, "cl_v128u", S(3), I(4), 16);
+        ag_put(o, ";");
         break;
       }
       ag_helper(o, sd->text);
-      ag_put(o, "(*(CL_Q const %s *)CL_EA(%s, %uu, %u));",
-             ag_access_type(sd->n), RD(S(3), AT_I32), I(4), sd->n);
+      ag_put(o, "(");
+      ag_load(F, o, pos, ag_access_type(sd->n), S(3), I(4), sd->n);
+      ag_put(o, ");");
       break;
     case CL_SIMD_STORE:
-      ag_put(o, " *(CL_Q cl_v128u *)CL_EA(%s, %uu, 16) = ", RD(S(2), AT_I32),
-             I(4));
-      ag_put(o, "%s;", RD(S(3), V));
+      ag_store(F, o, pos, "cl_v128u", S(2), I(4), 16);
+      ag_put(o, "%s", RD(S(3), V));
+      ag_store_end(F, o);
       break;
     case CL_SIMD_LOAD_LANE:
       ag_put(o, " %s = ", WR(S(2), V));
       ag_helper(o, sd->text);
       ag_put(o, "(%s, %uu, ", RD(S(4), V), I(7));
-      ag_put(o, "*(CL_Q const %s *)CL_EA(%s, %uu, %u));",
-             ag_access_type(sd->n), RD(S(3), AT_I32), I(5), sd->n);
+      ag_load(F, o, pos, ag_access_type(sd->n), S(3), I(5), sd->n);
+      ag_put(o, ");");
       break;
     case CL_SIMD_STORE_LANE:
-      ag_put(o, " *(CL_Q %s *)CL_EA(%s, %uu, %u) = ", ag_access_type(sd->n),
-             RD(S(2), AT_I32), I(4), sd->n);
+      ag_store(F, o, pos, ag_access_type(sd->n), S(2), I(4), sd->n);
       ag_helper(o, sd->text);
-      ag_put(o, "(%s, %uu);", RD(S(3), V), I(6));
+      ag_put(o, "(%s, %uu)", RD(S(3), V), I(6));
+      ag_store_end(F, o);
       break;
     case CL_SIMD_SHUFFLE: {
       uint8_t m[16];
@@ -1531,6 +1647,9 @@ static void ag_simd_emit(ag_fn *F, cl_aot_src *o, const ag_simd *sd,
     case CL_SIMD_SHIFT:
       ag_put(o, " %s = ", WR(S(2), V));
       ag_helper(o, sd->text);
+      if (F->fast && (sd->iop == IOP_F32X4_ADD || sd->iop == IOP_F32X4_MUL ||
+                      sd->iop == IOP_F64X2_ADD || sd->iop == IOP_F64X2_MUL))
+        ag_put(o, "_v");
       ag_put(o, "(%s, ", RD(S(3), V));
       ag_put(o, "%s);", RD(S(4), sd->shape == CL_SIMD_SHIFT ? AT_I32 : V));
       break;
@@ -1810,13 +1929,13 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
     default:
       if (ag_mem_of(iop, &mem)) {
         if (ag_is_load(iop)) {
-          ag_put(o, " %s = %s*(CL_Q const %s *)", WR(S(2), mem.vtype),
-                 mem.conv, mem.ptr);
-          ag_put(o, "CL_EA(%s, %uu, %u);", RD(S(3), AT_I32), I(4), mem.bytes);
+          ag_put(o, " %s = %s", WR(S(2), mem.vtype), mem.conv);
+          ag_load(F, o, pos, mem.ptr, S(3), I(4), mem.bytes);
+          ag_put(o, ";");
         } else {
-          ag_put(o, " *(CL_Q %s *)CL_EA(%s, %uu, %u) = ", mem.ptr,
-                 RD(S(2), AT_I32), I(4), mem.bytes);
-          ag_put(o, "%s%s;", mem.conv, RD(S(3), mem.vtype));
+          ag_store(F, o, pos, mem.ptr, S(2), I(4), mem.bytes);
+          ag_put(o, "%s%s", mem.conv, RD(S(3), mem.vtype));
+          ag_store_end(F, o);
         }
         break;
       }
@@ -1832,6 +1951,9 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
         ag_put(o, " %s = cl_", WR(S(2), num.out));
         for (const char *p = num.text; *p; p++)
           ag_put(o, "%c", *p == '.' ? '_' : *p);
+        if (F->fast && (iop == IOP_F32_ADD || iop == IOP_F32_MUL ||
+                        iop == IOP_F64_ADD || iop == IOP_F64_MUL))
+          ag_put(o, "_v");
         ag_put(o, "(%s%s, ", num.traps ? "cx, " : "", RD(S(3), num.in));
         if (imm) {
           uint64_t k = (uint64_t)(int64_t)(int32_t)I(4);
@@ -1866,7 +1988,7 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
       }
       const ag_simd *sd = ag_simd_of(iop);
       if (sd) {
-        ag_simd_emit(F, o, sd, pc);
+        ag_simd_emit(F, o, sd, pc, pos);
         break;
       }
       cl_error_set(g->err, CLAVE_EUNSUPPORTED,
@@ -1878,6 +2000,372 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
   return true;
 #undef S
 #undef I
+}
+
+
+/* ---- counted inner loops: a second copy the C compiler can vectorize ----
+ *
+ * An innermost loop of straight-line code (no branch in, none out, no
+ * call, nothing that traps but memory accesses) whose back-edge is a
+ * compare of an i32 induction variable, stepped by a constant once per
+ * iteration, against a constant or a loop-invariant bound, and whose
+ * memory addresses are all affine in that variable, gets a fast copy in
+ * front of it.  At run time, on entering the loop, the copy runs instead
+ * when the trip count N follows from the values at hand, the budget covers
+ * the N - 1 back-edges (so no checkpoint would refill: no clock or
+ * interrupt check either), and every access of every iteration is in
+ * bounds and its 32-bit address computation does not wrap: then nothing in
+ * the loop can trap and its effects are those of N iterations, so the copy
+ * runs them with plain accesses at 64-bit affine addresses, charges N - 1
+ * and jumps past the loop.  Float + and * in the copy use the written-out
+ * NaN rule (cl_f32_add_v...), which keeps results bit-identical.
+ * Otherwise the exact loop runs. */
+
+static bool ag_fast_ok(const ag_ins *in) {
+  if (in->group != G_NONE) return true;
+  ag_num num;
+  ag_mem mem;
+  if (ag_mem_of(in->iop, &mem)) return true;
+  if (ag_unary_of(in->iop, &num) || ag_binary_of(in->iop, &num) ||
+      ag_imm_of(in->iop, &num))
+    return !num.traps;
+  const ag_simd *sd = ag_simd_of(in->iop);
+  return sd && sd->shape != CL_SIMD_LOAD_LANE &&
+         sd->shape != CL_SIMD_STORE_LANE;
+}
+
+#define AG_AFF_MAX (1ll << 40)  /* constants */
+#define AG_COEF_MAX (1ll << 20) /* coefficients and steps */
+
+static ag_aff ag_aff_lin(ag_aff a, ag_aff b, int64_t sb) {
+  ag_aff r = {false, false, 0, 0, 0, 0};
+  if (!a.ok || !b.ok) return r;
+  if (a.has_inv && b.has_inv && a.inv != b.inv) return r;
+  r = a;
+  if (b.has_inv) {
+    r.has_inv = true;
+    r.inv = b.inv;
+    r.ic = a.has_inv ? a.ic + sb * b.ic : sb * b.ic;
+  }
+  r.k = a.k + sb * b.k;
+  r.c = a.c + sb * b.c;
+  if (r.ic > AG_COEF_MAX || r.ic < -AG_COEF_MAX || r.k > AG_COEF_MAX ||
+      r.k < -AG_COEF_MAX || r.c > AG_AFF_MAX || r.c < -AG_AFF_MAX)
+    r.ok = false;
+  return r;
+}
+
+static ag_aff ag_aff_scale(ag_aff a, int64_t m) {
+  ag_aff r = a;
+  if (!a.ok || m > (1 << 20) || m < -(1 << 20)) {
+    r.ok = false;
+    return r;
+  }
+  r.ic *= m;
+  r.k *= m;
+  r.c *= m;
+  if (r.ic > AG_COEF_MAX || r.ic < -AG_COEF_MAX || r.k > AG_COEF_MAX ||
+      r.k < -AG_COEF_MAX || r.c > AG_AFF_MAX || r.c < -AG_AFF_MAX)
+    r.ok = false;
+  return r;
+}
+
+typedef struct ag_lstate {
+  const ag_fn *F;
+  const uint8_t *wr; /* i32 slots written in the body */
+  uint8_t *seen;     /* written so far in this iteration */
+  ag_aff *form;
+  uint32_t iv;
+} ag_lstate;
+
+static ag_aff ag_aff_read(const ag_lstate *L, uint32_t x) {
+  ag_aff r = {false, false, 0, 0, 0, 0};
+  if (x >= L->F->nslots) return r;
+  if (!L->wr[x]) {
+    r.ok = r.has_inv = true;
+    r.inv = x;
+    r.ic = 1;
+  } else if (L->seen[x]) {
+    r = L->form[x];
+  } else if (x == L->iv) {
+    r.ok = true;
+    r.k = 1;
+  }
+  return r;
+}
+
+/* Check one candidate: the back-edge at instruction index be, jumping to
+ * the instruction index hs.  Fills lp on success. */
+static bool ag_loop_check(ag *g, ag_fn *F, uint32_t hs, uint32_t be,
+                          ag_loop *lp, uint8_t *wr, uint8_t *seen,
+                          ag_aff *form) {
+  const cl_code *c = F->code;
+  ag_ins in;
+  memset(lp, 0, sizeof *lp);
+  lp->head = F->ipos[hs];
+  lp->back = F->ipos[be];
+  lp->next = be + 1 < F->nins ? F->ipos[be + 1] : c->nwords;
+  /* the back-edge: go on while iv_after CMP bound */
+  if (!ag_decode(g, c, lp->back, &in)) return false;
+  ag_cmp cmp;
+  if (in.group != G_NONE || !ag_cmp_of(in.iop, &cmp) || !cmp.back ||
+      cmp.unless || cmp.vtype != AT_I32)
+    return false;
+  const uint16_t *bpc = c->words + lp->back;
+  bool sgn = strcmp(cmp.ctype, "int32_t") == 0;
+  if (strcmp(cmp.op, "!=") == 0) lp->cmp = AG_LC_NE;
+  else if (strcmp(cmp.op, "<") == 0) lp->cmp = sgn ? AG_LC_LT_S : AG_LC_LT_U;
+  else if (strcmp(cmp.op, "<=") == 0) lp->cmp = sgn ? AG_LC_LE_S : AG_LC_LE_U;
+  else return false;
+  lp->iv = bpc[2];
+  lp->bimm = cmp.imm;
+  lp->bound = cmp.imm ? cl_u32_at(bpc + 3) : bpc[3];
+  /* the body: allowed ops, and which i32 slots it writes */
+  uint32_t nslots = F->nslots;
+  memset(wr, 0, nslots);
+  memset(seen, 0, nslots);
+  uint32_t ivwrites = 0, ivupdate = 0;
+  cl_aot_src scratch;
+  memset(&scratch, 0, sizeof scratch);
+  bool ok = true;
+  for (uint32_t i = hs; ok && i < be; i++) {
+    if (i > hs && F->label[F->ipos[i]]) ok = false;
+    if (!ok || !ag_decode(g, c, F->ipos[i], &in) || !ag_fast_ok(&in)) {
+      ok = false;
+      break;
+    }
+    F->pass = 3;
+    F->nw = 0;
+    scratch.len = 0;
+    if (!ag_ins_emit(g, F, &in, F->ipos[i], &scratch)) ok = false;
+    F->pass = 2;
+    for (uint32_t w = 0; w < F->nw; w++) {
+      if (F->wtype[w] != AT_I32) continue;
+      wr[F->wslot[w]] = 1;
+      if (F->wslot[w] == lp->iv) {
+        ivwrites++;
+        ivupdate = i;
+      }
+    }
+  }
+  if (F->label[lp->back]) ok = false;
+  cl_aot_src_free(&scratch);
+  if (!ok || ivwrites != 1) return false;
+  if (!lp->bimm && (lp->bound >= nslots || wr[lp->bound])) return false;
+  /* the induction variable: iv = iv + step, step > 0 */
+  if (!ag_decode(g, c, F->ipos[ivupdate], &in) || in.group != G_NONE ||
+      in.iop != IOP_I32_ADD_I)
+    return false;
+  const uint16_t *upc = c->words + F->ipos[ivupdate];
+  int32_t step = (int32_t)cl_u32_at(upc + 4);
+  if (upc[2] != lp->iv || upc[3] != lp->iv || step <= 0) return false;
+  lp->step = step;
+  /* affine addresses, in one forward pass */
+  ag_lstate L = {F, wr, seen, form, lp->iv};
+  uint32_t cap = 0;
+  for (uint32_t i = hs; i < be; i++) {
+    uint32_t pos = F->ipos[i];
+    const uint16_t *pc = c->words + pos;
+    ag_decode(g, c, pos, &in);
+    /* an access: its address must be affine */
+    ag_mem mem;
+    const ag_simd *sd = in.group == G_NONE ? ag_simd_of(in.iop) : NULL;
+    bool is_mem = in.group == G_NONE && ag_mem_of(in.iop, &mem);
+    bool is_vmem = sd && (sd->shape == CL_SIMD_LOAD || sd->shape == CL_SIMD_STORE);
+    if (is_mem || is_vmem) {
+      bool load = is_mem ? ag_is_load(in.iop) : sd->shape == CL_SIMD_LOAD;
+      ag_acc a;
+      a.pos = pos;
+      a.a = ag_aff_read(&L, load ? pc[3] : pc[2]);
+      a.off = cl_u32_at(pc + 4);
+      a.bytes = is_mem ? mem.bytes : sd->shape == CL_SIMD_STORE ? 16 : sd->n;
+      if (!a.a.ok) goto fail;
+      if (lp->nacc == cap) {
+        cap = cap ? cap * 2 : 8;
+        ag_acc *na = realloc(lp->acc, cap * sizeof *na);
+        if (!na) goto fail;
+        lp->acc = na;
+      }
+      lp->acc[lp->nacc++] = a;
+    }
+    /* what it writes: affine for the i32 ops that keep it so */
+    F->pass = 3;
+    F->nw = 0;
+    cl_aot_src scr;
+    memset(&scr, 0, sizeof scr);
+    ag_ins_emit(g, F, &in, pos, &scr);
+    cl_aot_src_free(&scr);
+    F->pass = 2;
+    ag_aff r = {false, false, 0, 0, 0, 0};
+    if (in.group == G_COPY) {
+      r = ag_aff_read(&L, pc[3]);
+    } else if (in.group == G_CONST) {
+      r.ok = true;
+      r.c = (int32_t)cl_u32_at(pc + 3);
+    } else if (in.group == G_NONE) {
+      int32_t imm = (int32_t)cl_u32_at(pc + 4);
+      ag_aff k = {true, false, 0, 0, 0, imm};
+      switch (in.iop) {
+        case IOP_I32_ADD:
+          r = ag_aff_lin(ag_aff_read(&L, pc[3]), ag_aff_read(&L, pc[4]), 1);
+          break;
+        case IOP_I32_SUB:
+          r = ag_aff_lin(ag_aff_read(&L, pc[3]), ag_aff_read(&L, pc[4]), -1);
+          break;
+        case IOP_I32_ADD_I: r = ag_aff_lin(ag_aff_read(&L, pc[3]), k, 1); break;
+        case IOP_I32_SUB_I: r = ag_aff_lin(ag_aff_read(&L, pc[3]), k, -1); break;
+        case IOP_I32_MUL_I: r = ag_aff_scale(ag_aff_read(&L, pc[3]), imm); break;
+        case IOP_I32_SHL_I:
+          if ((imm & 31) <= 20)
+            r = ag_aff_scale(ag_aff_read(&L, pc[3]), 1ll << (imm & 31));
+          break;
+      }
+    }
+    for (uint32_t w = 0; w < F->nw; w++) {
+      if (F->wtype[w] != AT_I32) continue;
+      form[F->wslot[w]] = r;
+      seen[F->wslot[w]] = 1;
+    }
+  }
+  if (lp->nacc == 0 || lp->step > AG_COEF_MAX) goto fail;
+  for (uint32_t i = 0; i < lp->nacc; i++) {
+    ag_acc *a = &lp->acc[i];
+    a->group = i;
+    for (uint32_t j = 0; j < i; j++) {
+      const ag_acc *b = &lp->acc[j];
+      if (b->a.has_inv == a->a.has_inv && b->a.k == a->a.k &&
+          (!a->a.has_inv || (b->a.inv == a->a.inv && b->a.ic == a->a.ic))) {
+        a->group = b->group;
+        break;
+      }
+    }
+  }
+  return true;
+fail:
+  free(lp->acc);
+  lp->acc = NULL;
+  return false;
+}
+
+/* After pass 1: find the loops that get a fast copy (innermost loops
+ * only: each back-edge is checked alone, and a body may hold no label). */
+static bool ag_find_loops(ag *g, ag_fn *F) {
+  const cl_code *c = F->code;
+  uint8_t *wr = calloc(F->nslots, 1), *seen = calloc(F->nslots, 1);
+  ag_aff *form = calloc(F->nslots, sizeof *form);
+  bool ok = wr && seen && form;
+  for (uint32_t be = 0; ok && be < F->nins; be++) {
+    ag_ins in;
+    ag_cmp cmp;
+    if (!ag_decode(g, c, F->ipos[be], &in)) break;
+    if (in.group != G_NONE || !ag_cmp_of(in.iop, &cmp) || !cmp.back) continue;
+    uint32_t target = cl_u32_at(c->words + F->ipos[be] + (cmp.imm ? 5 : 4));
+    /* the instruction index of the target */
+    uint32_t lo = 0, hi = be;
+    while (lo < hi) {
+      uint32_t mid = (lo + hi) / 2;
+      if (F->ipos[mid] < target) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo >= be || F->ipos[lo] != target) continue;
+    ag_loop lp;
+    if (!ag_loop_check(g, F, lo, be, &lp, wr, seen, form)) continue;
+    ag_loop *nl = realloc(F->loops, (F->nloops + 1) * sizeof *nl);
+    if (!nl) {
+      free(lp.acc);
+      ok = false;
+      break;
+    }
+    F->loops = nl;
+    F->loops[F->nloops++] = lp;
+    F->label[lp.next] = 1;
+  }
+  free(wr);
+  free(seen);
+  free(form);
+  if (!ok) cl_error_set(g->err, CLAVE_ENOMEM, "out of memory generating C");
+  return ok;
+}
+
+/* the fast copy of lp, with its precondition, in front of its header */
+static bool ag_fast_copy(ag *g, ag_fn *F, const ag_loop *lp, cl_aot_src *o) {
+  const cl_code *c = F->code;
+  ag_put(o, "\n{ /* counted loop: a fast copy */\n");
+  ag_put(o, "  uint32_t iv_ = %s; uint64_t n_ = 0, j_;\n", RD(lp->iv, AT_I32));
+  if (lp->bimm) ag_put(o, "  uint32_t b_ = 0x%xu;\n", lp->bound);
+  else ag_put(o, "  uint32_t b_ = %s;\n", RD(lp->bound, AT_I32));
+  uint64_t S = (uint64_t)lp->step;
+  switch (lp->cmp) {
+    case AG_LC_NE:
+      ag_put(o, "  if (b_ > iv_ && (b_ - iv_) %% %lluu == 0) n_ = (b_ - iv_) / "
+                "%lluu;\n",
+             (unsigned long long)S, (unsigned long long)S);
+      break;
+    case AG_LC_LT_U:
+    case AG_LC_LE_U:
+      if (lp->cmp == AG_LC_LT_U)
+        ag_put(o, "  j_ = b_ > iv_ ? ((uint64_t)b_ - iv_ + %llu) / %llu : 1;\n",
+               (unsigned long long)S - 1, (unsigned long long)S);
+      else
+        ag_put(o, "  j_ = b_ >= iv_ ? ((uint64_t)b_ - iv_) / %llu + 1 : 1;\n",
+               (unsigned long long)S);
+      ag_put(o, "  if ((uint64_t)iv_ + j_ * %lluu <= 0xFFFFFFFFu) n_ = j_;\n",
+             (unsigned long long)S);
+      break;
+    default:
+      if (lp->cmp == AG_LC_LT_S)
+        ag_put(o, "  j_ = (int32_t)b_ > (int32_t)iv_ ? (uint64_t)((int64_t)(int32_t)b_ "
+                  "- (int32_t)iv_ + %llu) / %llu : 1;\n",
+               (unsigned long long)S - 1, (unsigned long long)S);
+      else
+        ag_put(o, "  j_ = (int32_t)b_ >= (int32_t)iv_ ? (uint64_t)((int64_t)(int32_t)b_ "
+                  "- (int32_t)iv_) / %llu + 1 : 1;\n",
+               (unsigned long long)S);
+      ag_put(o, "  if ((int32_t)iv_ >= 0 && (uint64_t)iv_ + j_ * %lluu <= "
+                "0x7FFFFFFFu) n_ = j_;\n",
+             (unsigned long long)S);
+  }
+  ag_put(o, "  if (n_ && n_ - 1 <= (uint64_t)budget) {\n"
+            "    uint64_t ms_ = cx->memsize; int ok_ = 1;\n");
+  /* one base per group of accesses (so that the C compiler sees accesses
+   * next to each other as such), then every access checked at its first
+   * and last iteration */
+  for (uint32_t k = 0; k < lp->nacc; k++) {
+    const ag_acc *a = &lp->acc[k];
+    if (a->group != k) continue;
+    ag_put(o, "    int64_t gb_%u = %lldll * (int64_t)iv_", k, (long long)a->a.k);
+    if (a->a.has_inv)
+      ag_put(o, " + %lldll * (int64_t)%s", (long long)a->a.ic,
+             RD(a->a.inv, AT_I32));
+    ag_put(o, ";\n    uint8_t *const bp_%u = mem + gb_%u;\n", k, k);
+  }
+  for (uint32_t k = 0; k < lp->nacc; k++) {
+    const ag_acc *a = &lp->acc[k];
+    ag_put(o,
+           "    { __int128 e0_ = (__int128)gb_%u + %lldll, e1_ = e0_ + "
+           "(__int128)%lldll * (int64_t)(n_ - 1);\n"
+           "      __int128 lo_ = e0_ < e1_ ? e0_ : e1_, hi_ = e0_ < e1_ ? e1_ "
+           ": e0_;\n"
+           "      if (lo_ < 0 || hi_ + %uu + %u > (__int128)ms_) ok_ = 0; }\n",
+           a->group, (long long)a->a.c, (long long)(a->a.k * lp->step), a->off,
+           a->bytes);
+  }
+  ag_put(o, "    if (ok_) {\n      for (uint64_t t_ = 0; t_ < n_; t_++) {");
+  F->fast = lp;
+  for (uint32_t pos = lp->head; pos < lp->back;) {
+    ag_ins in;
+    if (!ag_decode(g, c, pos, &in)) return false;
+    if (!ag_ins_emit(g, F, &in, pos, o)) return false;
+    ag_put(o, "\n");
+    pos += in.len;
+  }
+  F->fast = NULL;
+  ag_put(o, "      }\n"
+            "      budget -= (int64_t)(n_ - 1); *(volatile int64_t *)&cx->budget "
+            "= budget;\n"
+            "      goto L%u;\n    }\n  }\n}\n",
+         lp->next);
+  return true;
 }
 
 /* ---- one function ---- */
@@ -1900,15 +2388,39 @@ static void ag_fn_free(ag_fn *F) {
   }
   free(F->label);
   free(F->edges);
+  free(F->ipos);
+  for (uint32_t i = 0; i < F->nloops; i++) free(F->loops[i].acc);
+  free(F->loops);
 }
 
 /* One pass over the code: pass 1 collects labels, reads and moves; pass
  * 2 writes the body into o. */
+static bool ag_fast_copy(ag *g, ag_fn *F, const ag_loop *lp, cl_aot_src *o);
+
 static bool ag_fn_pass(ag *g, ag_fn *F, cl_aot_src *o) {
   const cl_code *c = F->code;
+  uint32_t nextloop = 0;
   for (uint32_t pos = 0; pos < c->nwords;) {
     ag_ins in;
     if (!ag_decode(g, c, pos, &in)) return false;
+    if (F->pass == 1) {
+      if (F->nins == F->capins) {
+        uint32_t cap = F->capins ? F->capins * 2 : 256;
+        uint32_t *p = realloc(F->ipos, (size_t)cap * sizeof *p);
+        if (!p) {
+          cl_error_set(g->err, CLAVE_ENOMEM, "out of memory generating C");
+          return false;
+        }
+        F->ipos = p;
+        F->capins = cap;
+      }
+      F->ipos[F->nins++] = pos;
+    }
+    if (F->pass == 2 && nextloop < F->nloops &&
+        F->loops[nextloop].head == pos) {
+      if (!ag_fast_copy(g, F, &F->loops[nextloop], o)) return false;
+      nextloop++;
+    }
     if (F->pass == 2 && F->label[pos]) ag_put(o, "\nL%u:;", pos);
     if (!ag_ins_emit(g, F, &in, pos, o)) return false;
     if (F->pass == 2) ag_put(o, "\n");
@@ -1958,6 +2470,9 @@ static bool ag_function(ag *g, uint32_t defidx, cl_aot_src *body) {
   cl_aot_src_free(&scratch);
   if (ok) {
     ag_fixpoint(&F);
+    ok = ag_find_loops(g, &F);
+  }
+  if (ok) {
     F.pass = 2;
     body->len = 0;
     ok = ag_fn_pass(g, &F, body);

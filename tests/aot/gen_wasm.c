@@ -45,6 +45,10 @@ typedef struct gw {
   uint32_t nlocals, nparams;
   uint32_t cur; /* index of the function being generated */
   int budget, depth;
+  /* inside the body of a counted up-loop: straight-line code only, and
+   * addresses mostly affine in the loop's induction variable */
+  bool straight;
+  int iv;
 } gw;
 
 /* ---- bytes ---- */
@@ -296,8 +300,33 @@ static void gw_binary(gw *g, uint8_t t) {
   OP(op);
 }
 
-/* an address: masked into the first page mostly, sometimes anything */
+/* an address: masked into the first page mostly, sometimes anything; in
+ * a counted loop mostly base + (iv << s) + c, unmasked, so that some
+ * iteration may leave the memory */
 static void gw_addr(gw *g) {
+  if (g->straight && g->iv >= 0 && gw_chance(g, 80)) {
+    int base = gw_local_of(g, T_I32, false);
+    if (base >= 0 && base != g->iv && gw_chance(g, 50)) {
+      OP(0x20);
+      gw_uleb(g, g->b, (uint32_t)base);
+      gw_i32_const(g, 0x3FFF);
+      OP(0x71);
+    } else {
+      gw_i32_const(g, (int32_t)gw_below(g, 4096));
+    }
+    OP(0x20);
+    gw_uleb(g, g->b, (uint32_t)g->iv);
+    if (gw_chance(g, 50)) {
+      gw_i32_const(g, (int32_t)gw_below(g, 4));
+      OP(0x74); /* i32.shl */
+    }
+    OP(0x6A); /* i32.add */
+    if (gw_chance(g, 40)) {
+      gw_i32_const(g, (int32_t)gw_below(g, 64) - 16);
+      OP(0x6A);
+    }
+    return;
+  }
   uint32_t k = gw_below(g, 100);
   if (k < 65) {
     gw_expr(g, T_I32);
@@ -391,6 +420,7 @@ static void gw_expr(gw *g, uint8_t t) {
   }
   g->depth++;
   uint32_t k = gw_below(g, 100);
+  if (g->straight && k >= 56) k = gw_below(g, 56); /* no control, no calls */
   if (k < 14) {
     gw_leaf(g, t);
   } else if (k < 30) {
@@ -484,11 +514,21 @@ static void gw_expr(gw *g, uint8_t t) {
   g->depth--;
 }
 
+static void gw_fast_loop(gw *g);
+
 static void gw_stmt(gw *g) {
   g->budget--;
   if (g->budget <= 0 || g->depth > 5) return;
   g->depth++;
   uint32_t k = gw_below(g, 100);
+  if (g->straight) {
+    k = gw_below(g, 45); /* local.set, global.set, store, drop */
+    if (k >= 16 && k < 24 && gw_chance(g, 70)) k = 30;
+  } else if (k >= 92) {
+    gw_fast_loop(g);
+    g->depth--;
+    return;
+  }
   if (k < 16) {
     uint8_t t = gw_any_type(g);
     int l = gw_local_of(g, t, true);
@@ -651,6 +691,48 @@ static void gw_stmts(gw *g, int n) {
   for (int i = 0; i < n; i++) gw_stmt(g);
 }
 
+/* A loop counting an induction variable up to a bound, compared the ways
+ * compilers do (ne, lt, le; signed or not), around straight-line code:
+ * the shape the AOT tier gives a fast copy.  Bounds are mostly reachable
+ * in a few steps, sometimes not (the loop then runs until fuel ends it). */
+static void gw_fast_loop(gw *g) {
+  int iv = gw_new_local(g, T_I32);
+  if (iv < 0) return;
+  g->lcounter[iv] = true;
+  static const uint8_t cmps[5] = {0x47, 0x49, 0x48, 0x4D, 0x4C};
+  uint8_t cmp = cmps[gw_below(g, 5)];
+  int32_t step = 1 << gw_below(g, 4);
+  int32_t start = gw_chance(g, 70) ? (int32_t)gw_below(g, 32)
+                                   : (int32_t)gw_next(g);
+  int64_t n = 1 + gw_below(g, 24);
+  int32_t bound = (int32_t)((int64_t)start + n * step);
+  if (gw_chance(g, 10)) bound = (int32_t)gw_next(g);
+  if (gw_chance(g, 5)) bound = start; /* ne: wraps around */
+  gw_i32_const(g, start);
+  OP(0x21);
+  gw_uleb(g, g->b, (uint32_t)iv);
+  OP(0x03);
+  OP(0x40);
+  bool was = g->straight;
+  int old_iv = g->iv;
+  g->straight = true;
+  g->iv = iv;
+  gw_stmts(g, 1 + (int)gw_below(g, 4));
+  g->straight = was;
+  g->iv = old_iv;
+  OP(0x20);
+  gw_uleb(g, g->b, (uint32_t)iv);
+  gw_i32_const(g, step);
+  OP(0x6A); /* i32.add */
+  OP(0x22);
+  gw_uleb(g, g->b, (uint32_t)iv);
+  gw_i32_const(g, bound);
+  OP(cmp);
+  OP(0x0D); /* br_if 0 */
+  OP(0x00);
+  OP(0x0B);
+}
+
 /* ---- the module ---- */
 
 static uint32_t gw_type_index(gw *g, const gw_sig *s) {
@@ -676,6 +758,8 @@ static void gw_function(gw *g, uint32_t f, gw_bytes *code) {
   for (uint32_t i = 0; i < extra; i++) gw_new_local(g, gw_any_type(g));
   g->budget = 40 + (int)gw_below(g, 120);
   g->depth = 0;
+  g->straight = false;
+  g->iv = -1;
   gw_stmts(g, 2 + (int)gw_below(g, 6));
   g->budget = 8; /* room left for the results */
   for (int i = 0; i < s->nr; i++) gw_expr(g, s->r[i]);
