@@ -52,7 +52,7 @@
 #include "engine/aot.h"
 #include "engine/interp_ops.h"
 
-const char cl_aot_gen_rev[] = "gen-8";
+const char cl_aot_gen_rev[] = "gen-9";
 
 /* slot value types */
 enum { AT_I32, AT_I64, AT_F32, AT_F64, AT_REF, AT_V128, AT_N };
@@ -748,37 +748,13 @@ static const char ag_prelude[] =
     "CL_INL uint64_t cl_i64_rem_u(cl_aot_ctx *cx, uint64_t a, uint64_t b) {\n"
     "  if (CL_UNLIKELY(b == 0)) cl_trap(cx, CL_T_DIV0);\n"
     "  return a % b; }\n"
-    /* float arithmetic.  With two NaN operands the hardware returns the
-     * first; the C compiler may swap the operands of + and *, so those
-     * are pinned in their order (as the interpreter's code has them) */
-    "#if defined(__x86_64__) && defined(__AVX__)\n"
-    "#define CL_FOP(I, T, a, b) ({ T r_; __asm__(\"v\" I \" %2, %1, %0\" : "
-    "\"=x\"(r_) : \"x\"(a), \"x\"(b)); r_; })\n"
-    "#elif defined(__x86_64__)\n"
-    "#define CL_FOP(I, T, a, b) ({ T r_ = (a); __asm__(I \" %1, %0\" : "
-    "\"+x\"(r_) : \"x\"(b)); r_; })\n"
-    "#endif\n"
-    "#ifdef CL_FOP\n"
-    "CL_BIN(cl_f32_add, float, CL_FOP(\"addss\", float, a, b))\n"
-    "CL_BIN(cl_f32_mul, float, CL_FOP(\"mulss\", float, a, b))\n"
-    "CL_BIN(cl_f64_add, double, CL_FOP(\"addsd\", double, a, b))\n"
-    "CL_BIN(cl_f64_mul, double, CL_FOP(\"mulsd\", double, a, b))\n"
-    "#else\n"
+    /* float arithmetic: the host's IEEE operations, as the interpreter's
+     * (which of two NaN operands comes out is the host's choice, in both
+     * tiers, as wasm allows) */
     "CL_BIN(cl_f32_add, float, a + b)\n"
     "CL_BIN(cl_f32_mul, float, a * b)\n"
     "CL_BIN(cl_f64_add, double, a + b)\n"
     "CL_BIN(cl_f64_mul, double, a * b)\n"
-    "#endif\n"
-    /* the same rule written out, which a vectorizer can use: a NaN first
-     * operand comes out quieted, else the hardware's a op b */
-    "CL_BIN(cl_f32_add_v, float, a != a ? cl_bf32(cl_fb32(a) | 0x400000u) "
-    ": a + b)\n"
-    "CL_BIN(cl_f32_mul_v, float, a != a ? cl_bf32(cl_fb32(a) | 0x400000u) "
-    ": a * b)\n"
-    "CL_BIN(cl_f64_add_v, double, a != a ? cl_bf64(cl_fb64(a) | "
-    "0x8000000000000ull) : a + b)\n"
-    "CL_BIN(cl_f64_mul_v, double, a != a ? cl_bf64(cl_fb64(a) | "
-    "0x8000000000000ull) : a * b)\n"
     "CL_BIN(cl_f32_sub, float, a - b)\n"
     "CL_BIN(cl_f32_div, float, a / b)\n"
     "CL_BIN(cl_f64_sub, double, a - b)\n"
@@ -1089,25 +1065,10 @@ static const char ag_prelude_simd[] =
     "0x80000000u)\n"
     "CL_VU(cl_f64x2_abs, U64(a) & 0x7FFFFFFFFFFFFFFFull) CL_VU(cl_f64x2_neg, "
     "U64(a) ^ 0x8000000000000000ull)\n"
-    "#ifdef CL_FOP\n"
-    "CL_VB(cl_f32x4_add, CL_FOP(\"addps\", cl_f32x4, F32(a), F32(b)))\n"
-    "CL_VB(cl_f32x4_mul, CL_FOP(\"mulps\", cl_f32x4, F32(a), F32(b)))\n"
-    "CL_VB(cl_f64x2_add, CL_FOP(\"addpd\", cl_f64x2, F64(a), F64(b)))\n"
-    "CL_VB(cl_f64x2_mul, CL_FOP(\"mulpd\", cl_f64x2, F64(a), F64(b)))\n"
-    "#else\n"
     "CL_VB(cl_f32x4_add, F32(a) + F32(b)) CL_VB(cl_f32x4_mul, F32(a) * "
     "F32(b))\n"
     "CL_VB(cl_f64x2_add, F64(a) + F64(b)) CL_VB(cl_f64x2_mul, F64(a) * "
     "F64(b))\n"
-    "#endif\n"
-    "CL_VB(cl_f32x4_add_v, cl_blend(VB(F32(a) != F32(a)), VB(U32(a) | "
-    "0x400000u), VB(F32(a) + F32(b))))\n"
-    "CL_VB(cl_f32x4_mul_v, cl_blend(VB(F32(a) != F32(a)), VB(U32(a) | "
-    "0x400000u), VB(F32(a) * F32(b))))\n"
-    "CL_VB(cl_f64x2_add_v, cl_blend(VB(F64(a) != F64(a)), VB(U64(a) | "
-    "0x8000000000000ull), VB(F64(a) + F64(b))))\n"
-    "CL_VB(cl_f64x2_mul_v, cl_blend(VB(F64(a) != F64(a)), VB(U64(a) | "
-    "0x8000000000000ull), VB(F64(a) * F64(b))))\n"
     "CL_VB(cl_f32x4_sub, F32(a) - F32(b)) CL_VB(cl_f32x4_div, F32(a) / "
     "F32(b))\n"
     "CL_VB(cl_f64x2_sub, F64(a) - F64(b)) CL_VB(cl_f64x2_div, F64(a) / "
@@ -1647,9 +1608,6 @@ static void ag_simd_emit(ag_fn *F, cl_aot_src *o, const ag_simd *sd,
     case CL_SIMD_SHIFT:
       ag_put(o, " %s = ", WR(S(2), V));
       ag_helper(o, sd->text);
-      if (F->fast && (sd->iop == IOP_F32X4_ADD || sd->iop == IOP_F32X4_MUL ||
-                      sd->iop == IOP_F64X2_ADD || sd->iop == IOP_F64X2_MUL))
-        ag_put(o, "_v");
       ag_put(o, "(%s, ", RD(S(3), V));
       ag_put(o, "%s);", RD(S(4), sd->shape == CL_SIMD_SHIFT ? AT_I32 : V));
       break;
@@ -1951,9 +1909,6 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
         ag_put(o, " %s = cl_", WR(S(2), num.out));
         for (const char *p = num.text; *p; p++)
           ag_put(o, "%c", *p == '.' ? '_' : *p);
-        if (F->fast && (iop == IOP_F32_ADD || iop == IOP_F32_MUL ||
-                        iop == IOP_F64_ADD || iop == IOP_F64_MUL))
-          ag_put(o, "_v");
         ag_put(o, "(%s%s, ", num.traps ? "cx, " : "", RD(S(3), num.in));
         if (imm) {
           uint64_t k = (uint64_t)(int64_t)(int32_t)I(4);
@@ -2017,9 +1972,7 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
  * bounds and its 32-bit address computation does not wrap: then nothing in
  * the loop can trap and its effects are those of N iterations, so the copy
  * runs them with plain accesses at 64-bit affine addresses, charges N - 1
- * and jumps past the loop.  Float + and * in the copy use the written-out
- * NaN rule (cl_f32_add_v...), which keeps results bit-identical.
- * Otherwise the exact loop runs. */
+ * and jumps past the loop.  Otherwise the exact loop runs. */
 
 static bool ag_fast_ok(const ag_ins *in) {
   if (in->group != G_NONE) return true;

@@ -65,6 +65,43 @@ static void fuzz_log_add(fuzz_log *l, const char *fmt, ...) {
   va_end(ap);
 }
 
+/* A result for the log.  Which NaN an operation with NaN operands gives
+ * is the host's choice (wasm allows any), so NaNs are logged as such:
+ * floats that are NaN, and the lanes of a v128 that are NaN as f64 or,
+ * failing that, as f32. */
+static void fuzz_log_value(fuzz_log *log, clave_valtype t,
+                           const clave_value *v) {
+  if (t == CLAVE_FUNCREF || t == CLAVE_EXTERNREF) {
+    fuzz_log_add(log, " ref %d", v->of.externref != NULL);
+  } else if (t == CLAVE_V128) {
+    fuzz_log_add(log, " ");
+    for (int h = 0; h < 2; h++) {
+      uint64_t x;
+      memcpy(&x, v->of.v128 + 8 * h, 8);
+      if ((x & 0x7FF0000000000000ull) == 0x7FF0000000000000ull &&
+          (x & 0xFFFFFFFFFFFFFull)) {
+        fuzz_log_add(log, "[nan64]");
+        continue;
+      }
+      for (int l = 0; l < 2; l++) {
+        uint32_t y = (uint32_t)(x >> (32 * l));
+        if ((y & 0x7F800000u) == 0x7F800000u && (y & 0x7FFFFFu))
+          fuzz_log_add(log, "[nan32]");
+        else
+          fuzz_log_add(log, "[%08x]", y);
+      }
+    }
+  } else if (t == CLAVE_F32 && v->of.f32 != v->of.f32) {
+    fuzz_log_add(log, " nan32");
+  } else if (t == CLAVE_F64 && v->of.f64 != v->of.f64) {
+    fuzz_log_add(log, " nan64");
+  } else {
+    fuzz_log_add(log, " %llx",
+                 (unsigned long long)v->of.i64 &
+                     (t == CLAVE_I32 || t == CLAVE_F32 ? 0xFFFFFFFFull : ~0ull));
+  }
+}
+
 /* Instantiate m's bytes with imports made to match, then call every
  * exported function with zero arguments under a small fuel budget, in an
  * engine of the given tier; log what happened.  Returns false when the
@@ -180,18 +217,8 @@ static bool fuzz_run_tier(const uint8_t *data, size_t size,
                      "a trap has a kind and a message", &err);
       fuzz_log_add(log, "export %u: %d %d '%s'", i, st, err.trap,
                    st == CLAVE_OK ? "" : err.message);
-      for (uint32_t k = 0; st == CLAVE_OK && k < ft.nresults; k++) {
-        if (ft.results[k] == CLAVE_FUNCREF || ft.results[k] == CLAVE_EXTERNREF)
-          fuzz_log_add(log, " ref %d", res[k].of.externref != NULL);
-        else if (ft.results[k] == CLAVE_V128)
-          for (int b = 0; b < 16; b++) fuzz_log_add(log, "%02x", res[k].of.v128[b]);
-        else
-          fuzz_log_add(log, " %llx", (unsigned long long)res[k].of.i64 &
-                                         (ft.results[k] == CLAVE_I32 ||
-                                                  ft.results[k] == CLAVE_F32
-                                              ? 0xFFFFFFFFull
-                                              : ~0ull));
-      }
+      for (uint32_t k = 0; st == CLAVE_OK && k < ft.nresults; k++)
+        fuzz_log_value(log, ft.results[k], &res[k]);
       fuzz_log_add(log, " fuel %llu\n",
                    (unsigned long long)clave_instance_fuel(inst));
     }
