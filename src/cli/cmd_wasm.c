@@ -200,6 +200,49 @@ static const char *wasm_kind(clave_extern_kind kind) {
   return "?";
 }
 
+/* stands in for every imported function while `info` measures an
+ * instance: nothing calls it (only a start function could) */
+static clave_status wasm_stub(clave_caller *caller, const clave_value *args,
+                              clave_value *results, void *user) {
+  (void)caller;
+  (void)args;
+  (void)results;
+  (void)user;
+  return CLAVE_OK;
+}
+
+/* Instantiate m with stub imports and report what the instance costs
+ * beyond its linear memory and stacks; false when the module imports
+ * something other than functions or does not instantiate. */
+static bool wasm_instance_cost(clave_engine *engine, clave_module *m,
+                               size_t *bytes) {
+  uint32_t n = clave_module_import_count(m);
+  clave_extern *imps = calloc(n ? n : 1, sizeof *imps);
+  bool ok = imps != NULL;
+  for (uint32_t i = 0; ok && i < n; i++) {
+    clave_functype ft;
+    if (clave_module_import_functype(m, i, &ft) != CLAVE_OK) {
+      ok = false;
+      break;
+    }
+    imps[i].kind = CLAVE_EXTERN_FUNC;
+    imps[i].of.func = clave_func_new_host(engine, &ft, wasm_stub, NULL, NULL);
+    ok = imps[i].of.func != NULL;
+  }
+  clave_instance *inst = NULL;
+  clave_error err;
+  if (ok) ok = clave_instance_new(engine, m, imps, n, NULL, &inst, &err) ==
+               CLAVE_OK;
+  if (ok) {
+    *bytes = clave_instance_footprint(inst);
+    clave_instance_free(inst);
+  }
+  for (uint32_t i = 0; imps && i < n; i++)
+    if (imps[i].of.func) clave_extern_release(imps[i]);
+  free(imps);
+  return ok;
+}
+
 static int wasm_info(int argc, char **argv) {
   int rc = 1;
   clave_engine_config cfg;
@@ -248,6 +291,10 @@ static int wasm_info(int argc, char **argv) {
            (double)code / (double)wasm_code);
   else
     printf("translated code: %zu bytes\n", code);
+  size_t inst_bytes = 0;
+  if (wasm_instance_cost(engine, m, &inst_bytes))
+    printf("instance: %zu bytes (%.1f KiB) beyond linear memory and stacks\n",
+           inst_bytes, (double)inst_bytes / 1024.0);
   clave_aot_info ai;
   clave_module_aot_info(m, &ai);
   if (ai.tier == CLAVE_TIER_AOT && ai.cached)

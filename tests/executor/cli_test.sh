@@ -190,6 +190,9 @@ check "info: entry" 0 "  func   entrypoint$nl" "" -- \
 check "info: code sizes" 0 "2$nl" "" -- \
   grep -Ec "^(code section: [0-9]+ bytes|translated code: [0-9]+ bytes \([0-9.]+x the code section\))$" \
   "$TMP/info.txt"
+check "info: instance cost" 0 "1$nl" "" -- \
+  grep -Ec "^instance: [0-9]+ bytes \([0-9.]+ KiB\) beyond linear memory and stacks$" \
+  "$TMP/info.txt"
 check "info: runnable" 0 "executor: runs as a function (clave exec)$nl" "" -- \
   grep -F "executor:" "$TMP/info.txt"
 
