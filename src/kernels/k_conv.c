@@ -234,6 +234,19 @@ static void ck_dw_plane_run(const float *plane, int64_t cols, const float *w,
       const float *r0 = base, *r1 = base + cols, *r2 = base + 2 * cols;
       float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
       float w6 = w[6], w7 = w[7], w8 = w[8];
+      if (s2 == 1) { /* a window sliding along the rows: 3 loads an output */
+        float a0 = r0[0], a1 = r0[1], b0 = r1[0], b1 = r1[1], c0 = r2[0], c1 = r2[1];
+        for (int64_t o2 = 0; o2 < OW; o2++) {
+          float a2 = r0[o2 + 2], b2 = r1[o2 + 2], c2 = r2[o2 + 2];
+          float v = 0;
+          v += w0 * a0, v += w1 * a1, v += w2 * a2;
+          v += w3 * b0, v += w4 * b1, v += w5 * b2;
+          v += w6 * c0, v += w7 * c1, v += w8 * c2;
+          yr[o2] = ck_act1(v + bias, e);
+          a0 = a1, a1 = a2, b0 = b1, b1 = b2, c0 = c1, c1 = c2;
+        }
+        continue;
+      }
       for (int64_t o2 = 0; o2 < OW; o2++) {
         int64_t c = o2 * s2;
         float v = 0;
