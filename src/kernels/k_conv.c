@@ -525,6 +525,27 @@ static void ck_conv_winograd(const float *x, const float *w, float *y,
   }
 }
 
+/* A stride-1 convolution reading its input in place (k_conv.h): output
+ * row o1's columns are contiguous in every padded plane, so row (c, k1,
+ * k2) of the product is plane c at row o1 + k1*d1, column k2*d2. */
+static void ck_conv_inplace(const float *x, const float *w, float *y,
+                            float *scratch, const ck_conv_geom *g,
+                            const ck_gemm_epi *e) {
+  int64_t rows, cols, K = g->cg * g->kk;
+  ck_conv_dw_plane(g, &rows, &cols);
+  int32_t *off = (int32_t *)(void *)scratch;
+  float *planes = scratch + ck_conv_inplace_table(g);
+  for (int64_t c = 0, k = 0; c < g->cg; c++) {
+    ck_dw_fill(x + c * g->pin, g, planes + c * rows * cols, rows, cols);
+    for (int64_t k1 = 0; k1 < g->k[1]; k1++)
+      for (int64_t k2 = 0; k2 < g->k[2]; k2++, k++)
+        off[k] = (int32_t)(c * rows * cols + k1 * g->d[1] * cols + k2 * g->d[2]);
+  }
+  for (int64_t o1 = 0; o1 < g->out[1]; o1++)
+    ck_sgemm_ind(g->mg, g->out[2], K, w, K, planes + o1 * cols, off,
+                 y + o1 * g->out[2], g->pout, e);
+}
+
 CK_FN(conv_f32) {
   const float *X = t[0], *W = t[1], *B = t[2];
   float *Y = t[3], *col = t[4];
@@ -551,6 +572,10 @@ CK_FN(conv_f32) {
       }
       if (ck_conv_use_winograd(&g)) {
         ck_conv_winograd(x, w, y, col, &g, &epi);
+        continue;
+      }
+      if (ck_conv_use_inplace(&g) && col) {
+        ck_conv_inplace(x, w, y, col, &g, &epi);
         continue;
       }
       for (int64_t p0 = 0; p0 < g.pout; p0 += CK_CONV_NC) {

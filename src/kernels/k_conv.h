@@ -70,11 +70,16 @@ static inline int ck_conv_is_depthwise(const ck_conv_geom *g) {
   return g->cg == 1 && g->mg == 1;
 }
 
+/* 2-d (or 1-d) and not empty: what the padded-plane paths handle */
+static inline int ck_conv_is_plane(const ck_conv_geom *g) {
+  return g->in[0] == 1 && g->out[0] == 1 && g->k[0] == 1 && g->pb[0] == 0 &&
+         g->out[2] > 0 && g->out[1] > 0;
+}
+
 /* A depthwise convolution that runs on a zero-padded copy of each input
- * plane: 2-d (or 1-d), with every output row starting inside the input. */
+ * plane. */
 static inline int ck_conv_dw_padded(const ck_conv_geom *g) {
-  return ck_conv_is_depthwise(g) && g->in[0] == 1 && g->out[0] == 1 &&
-         g->k[0] == 1 && g->pb[0] == 0 && g->out[2] > 0 && g->out[1] > 0;
+  return ck_conv_is_depthwise(g) && ck_conv_is_plane(g);
 }
 
 /* The padded plane: rows and row length.  Row r holds input row r - pb1,
@@ -131,6 +136,23 @@ static inline int64_t ck_conv_wino_floats(const ck_conv_geom *g) {
   return 16 * (tb * g->cg + mb * g->cg + mb * tb + 3 * CK_WINO_GAP);
 }
 
+/* Stride-1 convolutions over 2-d planes that Winograd does not take read
+ * their input in place from zero-padded copies of the planes, through a
+ * table of one offset per row of the product (no gathering); the
+ * scratch holds the table, then the planes. */
+static inline int ck_conv_use_inplace(const ck_conv_geom *g) {
+  if (!ck_conv_is_plane(g) || g->s[1] != 1 || g->s[2] != 1 ||
+      ck_conv_is_depthwise(g) || ck_conv_use_winograd(g) || g->kk < 2)
+    return 0;
+  int64_t rows, cols;
+  ck_conv_dw_plane(g, &rows, &cols);
+  return g->cg * rows * cols < ((int64_t)1 << 31);
+}
+
+static inline int64_t ck_conv_inplace_table(const ck_conv_geom *g) {
+  return (g->cg * g->kk + 3) / 4 * 4; /* 4-byte entries, 16-byte aligned */
+}
+
 /* Floats of scratch conv_f32 needs: one block of gathered columns
  * (rounded up to whole panels of 8), the Winograd buffers, or one padded
  * plane for a depthwise convolution, or none.  p: the kernel's
@@ -147,6 +169,11 @@ static inline int64_t ck_conv_scratch_floats(const int64_t *p) {
   }
   if (ck_conv_use_winograd(&g))
     return ck_conv_wino_floats(&g);
+  if (ck_conv_use_inplace(&g)) {
+    int64_t rows, cols;
+    ck_conv_dw_plane(&g, &rows, &cols);
+    return ck_conv_inplace_table(&g) + g.cg * rows * cols;
+  }
   int64_t n = (g.pout + 7) / 8 * 8;
   return g.cg * g.kk * (n < CK_CONV_NC ? n : CK_CONV_NC);
 }

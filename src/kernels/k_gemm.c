@@ -169,6 +169,122 @@ static void ck_uk1(int64_t K, const float *a, int64_t acs, const float *B,
 }
 #endif
 
+/* ---- B read in place: row k of B is the NR floats at Bb + off[k] ---- */
+
+#if CK_SIMD
+static void ck_uk_ind(int64_t K, const float *a, int64_t ars, const float *Bb,
+                      const int32_t *off, float *C, int64_t ldc,
+                      const float *bias, const ck_gemm_epi *e) {
+  ck_v4 c00, c01, c10, c11, c20, c21, c30, c31;
+  c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = ck_v4_splat(0);
+  const float *a0 = a, *a1 = a + ars, *a2 = a + 2 * ars, *a3 = a + 3 * ars;
+  for (int64_t k = 0; k < K; k++) {
+    const float *b = Bb + off[k];
+    ck_v4 b0 = ck_v4_load(b), b1 = ck_v4_load(b + 4);
+    ck_v4 v = ck_v4_splat(a0[k]);
+    c00 += v * b0, c01 += v * b1;
+    v = ck_v4_splat(a1[k]);
+    c10 += v * b0, c11 += v * b1;
+    v = ck_v4_splat(a2[k]);
+    c20 += v * b0, c21 += v * b1;
+    v = ck_v4_splat(a3[k]);
+    c30 += v * b0, c31 += v * b1;
+  }
+  c00 = ck_v4_epi(c00, bias[0], e), c01 = ck_v4_epi(c01, bias[0], e);
+  c10 = ck_v4_epi(c10, bias[1], e), c11 = ck_v4_epi(c11, bias[1], e);
+  c20 = ck_v4_epi(c20, bias[2], e), c21 = ck_v4_epi(c21, bias[2], e);
+  c30 = ck_v4_epi(c30, bias[3], e), c31 = ck_v4_epi(c31, bias[3], e);
+  ck_v4_store(C, c00), ck_v4_store(C + 4, c01);
+  ck_v4_store(C + ldc, c10), ck_v4_store(C + ldc + 4, c11);
+  ck_v4_store(C + 2 * ldc, c20), ck_v4_store(C + 2 * ldc + 4, c21);
+  ck_v4_store(C + 3 * ldc, c30), ck_v4_store(C + 3 * ldc + 4, c31);
+}
+
+static void ck_uk1_ind(int64_t K, const float *a, const float *Bb,
+                       const int32_t *off, float *C, float bias,
+                       const ck_gemm_epi *e) {
+  ck_v4 c0 = ck_v4_splat(0), c1 = ck_v4_splat(0);
+  for (int64_t k = 0; k < K; k++) {
+    const float *b = Bb + off[k];
+    ck_v4 v = ck_v4_splat(a[k]);
+    c0 += v * ck_v4_load(b), c1 += v * ck_v4_load(b + 4);
+  }
+  ck_v4_store(C, ck_v4_epi(c0, bias, e)), ck_v4_store(C + 4, ck_v4_epi(c1, bias, e));
+}
+#else
+static void ck_uk_ind(int64_t K, const float *a, int64_t ars, const float *Bb,
+                      const int32_t *off, float *C, int64_t ldc,
+                      const float *bias, const ck_gemm_epi *e) {
+  float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0,
+        c13 = 0, c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0,
+        c32 = 0, c33 = 0;
+  const float *a0 = a, *a1 = a + ars, *a2 = a + 2 * ars, *a3 = a + 3 * ars;
+  for (int64_t k = 0; k < K; k++) {
+    const float *b = Bb + off[k];
+    float b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3];
+    float x = a0[k];
+    c00 += x * b0, c01 += x * b1, c02 += x * b2, c03 += x * b3;
+    x = a1[k];
+    c10 += x * b0, c11 += x * b1, c12 += x * b2, c13 += x * b3;
+    x = a2[k];
+    c20 += x * b0, c21 += x * b1, c22 += x * b2, c23 += x * b3;
+    x = a3[k];
+    c30 += x * b0, c31 += x * b1, c32 += x * b2, c33 += x * b3;
+  }
+  float *r0 = C, *r1 = C + ldc, *r2 = C + 2 * ldc, *r3 = C + 3 * ldc;
+  r0[0] = ck_act1(c00 + bias[0], e), r0[1] = ck_act1(c01 + bias[0], e);
+  r0[2] = ck_act1(c02 + bias[0], e), r0[3] = ck_act1(c03 + bias[0], e);
+  r1[0] = ck_act1(c10 + bias[1], e), r1[1] = ck_act1(c11 + bias[1], e);
+  r1[2] = ck_act1(c12 + bias[1], e), r1[3] = ck_act1(c13 + bias[1], e);
+  r2[0] = ck_act1(c20 + bias[2], e), r2[1] = ck_act1(c21 + bias[2], e);
+  r2[2] = ck_act1(c22 + bias[2], e), r2[3] = ck_act1(c23 + bias[2], e);
+  r3[0] = ck_act1(c30 + bias[3], e), r3[1] = ck_act1(c31 + bias[3], e);
+  r3[2] = ck_act1(c32 + bias[3], e), r3[3] = ck_act1(c33 + bias[3], e);
+}
+
+static void ck_uk1_ind(int64_t K, const float *a, const float *Bb,
+                       const int32_t *off, float *C, float bias,
+                       const ck_gemm_epi *e) {
+  float c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+  for (int64_t k = 0; k < K; k++) {
+    const float *b = Bb + off[k];
+    float x = a[k];
+    c0 += x * b[0], c1 += x * b[1], c2 += x * b[2], c3 += x * b[3];
+  }
+  C[0] = ck_act1(c0 + bias, e), C[1] = ck_act1(c1 + bias, e);
+  C[2] = ck_act1(c2 + bias, e), C[3] = ck_act1(c3 + bias, e);
+}
+#endif
+
+void ck_sgemm_ind(int64_t M, int64_t n, int64_t K, const float *A, int64_t lda,
+                  const float *Bb, const int32_t *off, float *C, int64_t ldc,
+                  const ck_gemm_epi *e) {
+  static const float zero[CK_MR];
+  float tmp[CK_MR * CK_NR];
+  for (int64_t j = 0; j < n; j += CK_NR) {
+    int64_t nr = n - j < CK_NR ? n - j : CK_NR;
+    for (int64_t i = 0; i < M; i += CK_MR) {
+      int64_t mr = M - i < CK_MR ? M - i : CK_MR;
+      const float *bias = e->bias ? e->bias + i : zero;
+      const float *a = A + i * lda;
+      float *c = C + i * ldc + j;
+      /* whole blocks in place; partial ones through tmp (ldc NR) */
+      int whole = nr == CK_NR;
+      float *dst = whole ? c : tmp;
+      int64_t ld = whole ? ldc : CK_NR;
+      if (mr == CK_MR)
+        ck_uk_ind(K, a, lda, Bb + j, off, dst, ld, bias, e);
+      else
+        for (int64_t r = 0; r < mr; r++)
+          ck_uk1_ind(K, a + r * lda, Bb + j, off, dst + r * ld, bias[r], e);
+      if (!whole)
+        for (int64_t r = 0; r < mr; r++)
+          for (int64_t q = 0; q < nr; q++)
+            c[r * ldc + q] = tmp[r * CK_NR + q];
+    }
+  }
+}
+
 static const float ck_zero_bias[CK_MR];
 
 /* One block of rows [i, i+mr) by the column panel at B (full NR columns

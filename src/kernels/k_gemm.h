@@ -86,6 +86,14 @@ void ck_sgemm_packed(int64_t M, int64_t nc, int64_t K, const float *A,
                      int64_t lda, const float *Bp, float *C, int64_t ldc,
                      const ck_gemm_epi *epi);
 
+/* C[M,n] = epi(A * B) with A row-major (row stride lda) and B read in
+ * place: columns [j, j + NR) of B's row k are the floats at Bb + j +
+ * off[k], readable a whole NR wide even past n.  For convolutions over a
+ * padded copy of their input (no gathering).  epi must not be NULL. */
+void ck_sgemm_ind(int64_t M, int64_t n, int64_t K, const float *A, int64_t lda,
+                  const float *Bb, const int32_t *off, float *C, int64_t ldc,
+                  const ck_gemm_epi *epi);
+
 /* Y = act(alpha * Y + beta * bias) */
 void ck_epilogue(float *Y, int64_t M, int64_t N, int64_t ldy, float alpha,
                  const float *bias, int bias_mode, float beta, int act,
