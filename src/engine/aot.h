@@ -62,13 +62,17 @@ typedef struct cl_aot_src {
   bool oom;
 } cl_aot_src;
 
-/* Generate the C translation unit for mod (flags: CL_AOT_BOUNDS_CHECKS),
- * embedding key (64 hex digits) in its descriptor.  CLAVE_EUNSUPPORTED
+/* Generate the C of mod (flags: CL_AOT_BOUNDS_CHECKS), embedding key (64
+ * hex digits) in its descriptor: one translation unit, or for a large
+ * module up to max_tus of them (to compile at once; linked together),
+ * malloc'ed into *tus (free with cl_aot_srcs_free).  CLAVE_EUNSUPPORTED
  * names the first internal op the generator does not know. */
 clave_status cl_aot_generate(const clave_module *mod, uint32_t flags,
-                             const char *key, cl_aot_src *out,
+                             const char *key, uint32_t max_tus,
+                             cl_aot_src **tus, uint32_t *ntus,
                              clave_error *err);
 void cl_aot_src_free(cl_aot_src *s);
+void cl_aot_srcs_free(cl_aot_src *tus, uint32_t n);
 /* The generator's revision: part of every cache key, so that objects made
  * by an older generator are never loaded. */
 extern const char cl_aot_gen_rev[];

@@ -382,39 +382,46 @@ static double aot_ms_since(const struct timespec *t0) {
          (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* Run the compiler on src into out; on failure err holds the first lines
- * of its output. */
-static bool aot_run_cc(const cl_aot_engine *ae, const char *src,
-                       const char *out, const char *log, clave_error *err) {
-  const size_t nf = sizeof aot_cflags / sizeof aot_cflags[0];
-  const char *argv[nf + 8];
-  size_t k = 0;
-  argv[k++] = ae->cc;
-  for (size_t i = 0; i < nf; i++) argv[k++] = aot_cflags[i];
-  argv[k++] = "-o";
-  argv[k++] = out;
-  argv[k++] = src;
-  argv[k++] = "-lm";
-  argv[k] = NULL;
+/* One run of the compiler: argv (NULL-terminated) with its output into
+ * the file log. */
+typedef struct aot_job {
+  pid_t pid;
+  char log[PATH_MAX];
+} aot_job;
+
+static bool aot_spawn(const cl_aot_engine *ae, const char *const *argv,
+                      aot_job *job, clave_error *err) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 1, job->log, O_WRONLY | O_TRUNC,
+                                   0600);
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  pid_t pid;
-  int rc = posix_spawn(&pid, ae->cc, &fa, NULL, (char *const *)argv, environ);
+  int rc = posix_spawn(&job->pid, ae->cc, &fa, NULL, (char *const *)argv,
+                       environ);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) {
+    job->pid = 0;
     aot_fail(err, CLAVE_EIO, "AOT: cannot run the C compiler %s: %s", ae->cc,
              strerror(rc));
     return false;
   }
+  return true;
+}
+
+/* Wait for a job; on failure err (when not set yet) holds the first lines
+ * of its output. */
+static bool aot_wait(const cl_aot_engine *ae, aot_job *job, bool report,
+                     clave_error *err) {
+  if (!job->pid) return false;
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  while (waitpid(job->pid, &status, 0) < 0 && errno == EINTR) {
   }
+  job->pid = 0;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+  if (!report) return false;
   char text[400] = "";
-  FILE *f = fopen(log, "r");
+  FILE *f = fopen(job->log, "r");
   if (f) {
     size_t n = fread(text, 1, sizeof text - 1, f);
     text[n] = 0;
@@ -447,49 +454,109 @@ static bool aot_write_file(const char *path, int fd, const cl_aot_src *src,
   return true;
 }
 
+/* a new empty temporary file dir/<key>.XXXXXX<suffix>, its name in path */
+static bool aot_tmp(const char *dir, const char *key, const char *suffix,
+                    char *path, size_t len, clave_error *err) {
+  snprintf(path, len, "%s/%.16s.XXXXXX%s", dir, key, suffix);
+  int fd = mkstemps(path, (int)strlen(suffix));
+  if (fd < 0) {
+    aot_fail(err, CLAVE_EIO, "AOT: cannot create a temporary file in %s: %s",
+             dir, strerror(errno));
+    path[0] = 0;
+    return false;
+  }
+  close(fd);
+  return true;
+}
+
+/* the compilers that may run at once: the CPUs, at most 8 */
+static uint32_t aot_parallel(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > 8 ? 8 : (uint32_t)n;
+}
+
 /* Generate, compile into dir and rename to final (or, with no final, load
- * from the temporary name and remove it). */
+ * from the temporary name and remove it).  A large module's C comes in
+ * several units, compiled at once and linked. */
 static clave_status aot_compile(const cl_aot_engine *ae, clave_module *mod,
                                 cl_aot_module *am, const char *dir,
                                 const char *key, uint32_t flags,
                                 const char *final, clave_error *err) {
   struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  cl_aot_src src;
-  memset(&src, 0, sizeof src);
-  clave_status st = cl_aot_generate(mod, flags, key, &src, err);
-  if (st != CLAVE_OK) {
-    cl_aot_src_free(&src);
-    return st;
+  cl_aot_src *tus = NULL;
+  uint32_t ntu = 0;
+  clave_status st =
+      cl_aot_generate(mod, flags, key, aot_parallel(), &tus, &ntu, err);
+  if (st != CLAVE_OK) return st;
+  am->c_bytes = 0;
+  for (uint32_t i = 0; i < ntu; i++) am->c_bytes += tus[i].len;
+  const size_t nf = sizeof aot_cflags / sizeof aot_cflags[0];
+  char (*cpath)[PATH_MAX] = calloc(ntu, sizeof *cpath);
+  char (*objs)[PATH_MAX] = calloc(ntu, sizeof *objs);
+  aot_job *jobs = calloc(ntu + 1, sizeof *jobs);
+  char opath[PATH_MAX] = "";
+  bool ok = cpath && objs && jobs;
+  if (!ok) aot_fail(err, CLAVE_ENOMEM, "out of memory compiling a module");
+  /* the sources, then one compiler per unit (all of them at once) */
+  for (uint32_t i = 0; ok && i < ntu; i++) {
+    ok = aot_tmp(dir, key, ".c", cpath[i], PATH_MAX, err) &&
+         aot_tmp(dir, key, ".log", jobs[i].log, PATH_MAX, err);
+    if (ok) {
+      int fd = open(cpath[i], O_WRONLY | O_TRUNC);
+      ok = fd >= 0 && aot_write_file(cpath[i], fd, &tus[i], err);
+      if (fd >= 0) close(fd);
+    }
+    if (ok && ntu > 1) ok = aot_tmp(dir, key, ".o", objs[i], PATH_MAX, err);
   }
-  am->c_bytes = src.len;
-  char cpath[PATH_MAX], opath[PATH_MAX], lpath[PATH_MAX];
-  snprintf(cpath, sizeof cpath, "%s/%.16s.XXXXXX.c", dir, key);
-  snprintf(opath, sizeof opath, "%s/%.16s.XXXXXX.so", dir, key);
-  snprintf(lpath, sizeof lpath, "%s/%.16s.XXXXXX.log", dir, key);
-  int cfd = mkstemps(cpath, 2);
-  int ofd = cfd >= 0 ? mkstemps(opath, 3) : -1;
-  int lfd = ofd >= 0 ? mkstemps(lpath, 4) : -1;
-  if (cfd < 0 || ofd < 0 || lfd < 0) {
-    aot_fail(err, CLAVE_EIO, "AOT: cannot create temporary files in %s: %s",
-             dir, strerror(errno));
-    if (cfd >= 0) close(cfd), unlink(cpath);
-    if (ofd >= 0) close(ofd), unlink(opath);
-    cl_aot_src_free(&src);
-    return CLAVE_EIO;
+  cl_aot_srcs_free(tus, ntu);
+  if (ok) ok = aot_tmp(dir, key, ".so", opath, sizeof opath, err);
+  uint32_t started = 0;
+  for (uint32_t i = 0; ok && i < ntu; i++) {
+    const char *argv[nf + 8];
+    size_t k = 0;
+    argv[k++] = ae->cc;
+    for (size_t j = 0; j < nf; j++) argv[k++] = aot_cflags[j];
+    if (ntu > 1) argv[k++] = "-c";
+    argv[k++] = "-o";
+    argv[k++] = ntu > 1 ? objs[i] : opath;
+    argv[k++] = cpath[i];
+    if (ntu == 1) argv[k++] = "-lm";
+    argv[k] = NULL;
+    ok = aot_spawn(ae, argv, &jobs[i], err);
+    if (ok) started++;
   }
-  close(ofd);
-  close(lfd);
-  bool ok = aot_write_file(cpath, cfd, &src, err);
-  close(cfd);
-  cl_aot_src_free(&src);
-  if (ok) ok = aot_run_cc(ae, cpath, opath, lpath, err);
+  for (uint32_t i = 0; i < started; i++)
+    if (!aot_wait(ae, &jobs[i], ok, err)) ok = false;
+  /* several units: link them */
+  if (ok && ntu > 1) {
+    const char *argv[ntu + 8];
+    size_t k = 0;
+    argv[k++] = ae->cc;
+    argv[k++] = "-shared";
+    argv[k++] = "-o";
+    argv[k++] = opath;
+    for (uint32_t i = 0; i < ntu; i++) argv[k++] = objs[i];
+    argv[k++] = "-lm";
+    argv[k] = NULL;
+    ok = aot_tmp(dir, key, ".log", jobs[ntu].log, PATH_MAX, err) &&
+         aot_spawn(ae, argv, &jobs[ntu], err) &&
+         aot_wait(ae, &jobs[ntu], true, err);
+  }
   const char *keep = getenv("CLAVE_AOT_KEEP");
-  if (!(keep && strcmp(keep, "1") == 0)) unlink(cpath);
-  unlink(lpath);
+  bool keep_c = keep && strcmp(keep, "1") == 0;
+  for (uint32_t i = 0; cpath && jobs && objs && i < ntu; i++) {
+    if (cpath[i][0] && !keep_c) unlink(cpath[i]);
+    if (jobs[i].log[0]) unlink(jobs[i].log);
+    if (objs[i][0]) unlink(objs[i]);
+  }
+  if (jobs && jobs[ntu].log[0]) unlink(jobs[ntu].log);
+  free(cpath);
+  free(objs);
+  free(jobs);
   if (!ok) {
-    unlink(opath);
-    return CLAVE_EIO;
+    if (opath[0]) unlink(opath);
+    return err && err->status ? err->status : CLAVE_EIO;
   }
   const char *load_path = opath;
   if (final) {

@@ -2394,7 +2394,7 @@ static bool ag_fn_pass(ag *g, ag_fn *F, cl_aot_src *o) {
 static void ag_fn_header(ag *g, cl_aot_src *o, uint32_t defidx,
                          const cl_functype *ft) {
   char rb[64];
-  ag_put(o, "static %s f%u(cl_aot_ctx *restrict cx, uint32_t fp, uint32_t d",
+  ag_put(o, "CL_FN %s f%u(cl_aot_ctx *restrict cx, uint32_t fp, uint32_t d",
          ag_result_type(g, ft, rb, sizeof rb), defidx);
   for (uint32_t i = 0; i < ft->nparams; i++)
     ag_put(o, ", %s a%u", ag_ctype[ag_type(ft->params[i])], i);
@@ -2548,9 +2548,60 @@ static clave_status ag_fail_oom(ag *g) {
   return CLAVE_ENOMEM;
 }
 
+/* C bytes per byte of translated code, measured on real modules: for
+ * planning how many translation units a module's C is split into */
+#define AG_C_PER_CODE_BYTE 4
+#define AG_TU_MIN (192u << 10)
+
+static clave_status cl_aot_generate_tus(const clave_module *mod,
+                                        uint32_t flags, const char *key,
+                                        uint32_t ntus, uint64_t tu_target,
+                                        cl_aot_src *tus, cl_aot_src *out,
+                                        clave_error *err);
+
+void cl_aot_srcs_free(cl_aot_src *tus, uint32_t n) {
+  for (uint32_t i = 0; tus && i < n; i++) cl_aot_src_free(&tus[i]);
+  free(tus);
+}
+
 clave_status cl_aot_generate(const clave_module *mod, uint32_t flags,
-                             const char *key, cl_aot_src *out,
+                             const char *key, uint32_t max_tus,
+                             cl_aot_src **tus_out, uint32_t *ntus_out,
                              clave_error *err) {
+  *tus_out = NULL;
+  *ntus_out = 0;
+  /* how many translation units: one for small modules, else about
+   * AG_TU_MIN of C each, at most max_tus (the compilers run at once) */
+  uint64_t est = (uint64_t)mod->code_bytes * AG_C_PER_CODE_BYTE;
+  uint32_t ntus = max_tus ? max_tus : 1;
+  if (est / AG_TU_MIN + 1 < ntus) ntus = (uint32_t)(est / AG_TU_MIN + 1);
+  uint64_t tu_target = est / ntus + 1;
+  cl_aot_src *tus = calloc(ntus, sizeof *tus);
+  cl_aot_src hdr;
+  memset(&hdr, 0, sizeof hdr);
+  clave_status st = cl_aot_generate_tus(mod, flags, key, ntus, tu_target,
+                                        tus, &hdr, err);
+  cl_aot_src_free(&hdr);
+  if (st != CLAVE_OK) {
+    cl_aot_srcs_free(tus, ntus);
+    return st;
+  }
+  uint32_t used = 0;
+  while (used < ntus && tus[used].len) used++;
+  *tus_out = tus;
+  *ntus_out = used;
+  return CLAVE_OK;
+}
+
+static clave_status cl_aot_generate_tus(const clave_module *mod,
+                                        uint32_t flags, const char *key,
+                                        uint32_t ntus, uint64_t tu_target,
+                                        cl_aot_src *tus, cl_aot_src *out,
+                                        clave_error *err) {
+  if (!tus) {
+    cl_error_set(err, CLAVE_ENOMEM, "out of memory generating C");
+    return CLAVE_ENOMEM;
+  }
   ag g;
   memset(&g, 0, sizeof g);
   g.mod = mod;
@@ -2579,6 +2630,9 @@ clave_status cl_aot_generate(const clave_module *mod, uint32_t flags,
          CLAVE_TRAP_INT_DIV_ZERO, CLAVE_TRAP_INT_OVERFLOW,
          CLAVE_TRAP_INVALID_CONVERSION, CLAVE_TRAP_CALL_STACK);
   ag_append(o, ag_prelude, sizeof ag_prelude - 1);
+  /* functions are static in one unit, hidden across several */
+  ag_put(o, "#define CL_FN %s\n",
+         ntus > 1 ? "__attribute__((visibility(\"hidden\")))" : "static");
   if (ag_uses_simd(&g))
     ag_append(o, ag_prelude_simd, sizeof ag_prelude_simd - 1);
   if (flags & CL_AOT_BOUNDS_CHECKS)
@@ -2613,20 +2667,30 @@ clave_status cl_aot_generate(const clave_module *mod, uint32_t flags,
   }
   ag_put(o, "\n");
 
-  /* functions */
+  /* functions: each unit starts with the header above, then takes
+   * functions until it holds about tu_target bytes */
   cl_aot_src body;
   memset(&body, 0, sizeof body);
+  uint32_t tu = 0;
+  ag_append(&tus[0], out->p, out->len);
+  size_t hdr_len = out->len;
   for (uint32_t i = 0; i < ndef; i++) {
+    if (tu + 1 < ntus && tus[tu].len - hdr_len > tu_target) {
+      tu++;
+      ag_append(&tus[tu], out->p, out->len);
+    }
+    g.out = &tus[tu];
     if (!ag_function(&g, i, &body)) {
       cl_aot_src_free(&body);
       free(g.map);
       free(g.rep);
       return err ? err->status : CLAVE_EINVALID;
     }
-    if (o->oom || body.oom) break;
+    if (tus[tu].oom || body.oom) break;
   }
   cl_aot_src_free(&body);
   free(g.map);
+  o = &tus[tu]; /* the entries go with the last functions */
 
   /* entries: slot-layout thunks and the clave_func.native wrappers */
   ag_put(o, "static const cl_aot_api *cl_api;\n");
@@ -2679,6 +2743,8 @@ clave_status cl_aot_generate(const clave_module *mod, uint32_t flags,
          "%s = {%d, %uu, %uu, \"%s\", &cl_api, cl_entries, cl_direct};\n",
          CL_AOT_DESC_SYMBOL, CL_AOT_ABI_VERSION, flags, ndef, key);
   free(g.rep);
-  if (o->oom) return ag_fail_oom(&g);
+  for (uint32_t i = 0; i < ntus; i++)
+    if (tus[i].oom) return ag_fail_oom(&g);
+  if (out->oom) return ag_fail_oom(&g);
   return CLAVE_OK;
 }
