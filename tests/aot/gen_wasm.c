@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { T_I32 = 0x7F, T_I64 = 0x7E, T_F32 = 0x7D, T_F64 = 0x7C };
+enum { T_I32 = 0x7F, T_I64 = 0x7E, T_F32 = 0x7D, T_F64 = 0x7C, T_V128 = 0x7B };
 static const uint8_t gw_types[4] = {T_I32, T_I64, T_F32, T_F64};
 
 #define GW_MAX_FUNCS 8
@@ -49,6 +49,7 @@ typedef struct gw {
    * addresses mostly affine in the loop's induction variable */
   bool straight;
   int iv;
+  bool simd; /* this module uses v128 */
 } gw;
 
 /* ---- bytes ---- */
@@ -412,6 +413,149 @@ static void gw_leaf(gw *g, uint8_t t) {
   }
 }
 
+/* ---- v128 ----
+ * SIMD sub-opcodes by shape (core 2.0), for random v128 expressions */
+static const uint8_t gw_v_unary[] = {
+    77,  96,  97,  98,  103, 104, 105, 106, 116, 117, 122, 148, 124, 125,
+    126, 127, 128, 129, 135, 136, 137, 138, 160, 161, 167, 168, 169, 170,
+    192, 193, 199, 200, 201, 202, 224, 225, 227, 236, 237, 239, 94,  95,
+    248, 249, 250, 251, 252, 253, 254, 255};
+static const uint8_t gw_v_binary[] = {
+    14,  35,  36,  37,  38,  39,  40,  41,  42,  43,  44,  45,  46,  47,
+    48,  49,  50,  51,  52,  53,  54,  55,  56,  57,  58,  59,  60,  61,
+    62,  63,  64,  65,  66,  67,  68,  69,  70,  71,  72,  73,  74,  75,
+    76,  78,  79,  80,  81,  101, 102, 110, 111, 112, 113, 114, 115, 118,
+    119, 120, 121, 123, 130, 133, 134, 142, 143, 144, 145, 146, 147, 149,
+    150, 151, 152, 153, 155, 156, 157, 158, 159, 174, 177, 181, 182, 183,
+    184, 185, 186, 188, 189, 190, 191, 206, 209, 213, 214, 215, 216, 217,
+    218, 219, 220, 221, 222, 223, 228, 229, 230, 231, 232, 233, 234, 235,
+    240, 241, 242, 243, 244, 245, 246, 247};
+static const uint8_t gw_v_shift[] = {107, 108, 109, 139, 140, 141,
+                                     171, 172, 173, 203, 204, 205};
+static const uint8_t gw_v_test[] = {83, 99, 100, 131, 132, 163, 164, 195, 196};
+
+static void gw_simd(gw *g, uint32_t sub) {
+  OP(0xFD);
+  gw_uleb(g, g->b, sub);
+}
+
+static void gw_vexpr(gw *g);
+
+static void gw_vleaf(gw *g) {
+  int l = gw_chance(g, 50) ? gw_local_of(g, T_V128, false) : -1;
+  if (l >= 0) {
+    OP(0x20);
+    gw_uleb(g, g->b, (uint32_t)l);
+    return;
+  }
+  gw_simd(g, 12); /* v128.const: float lanes, ints, NaNs */
+  for (int i = 0; i < 4; i++) {
+    uint32_t w = gw_chance(g, 30)   ? 0x7FC00000u | (uint32_t)gw_below(g, 8)
+                 : gw_chance(g, 30) ? (uint32_t)gw_below(g, 300)
+                 : gw_chance(g, 30) ? 0x3F800000u + (uint32_t)gw_below(g, 1 << 22)
+                                    : (uint32_t)gw_next(g);
+    gw_put(g, g->b, &w, 4);
+  }
+}
+
+static void gw_vexpr(gw *g) {
+  g->budget--;
+  if (g->budget <= 0 || g->depth > 6) {
+    gw_vleaf(g);
+    return;
+  }
+  g->depth++;
+  uint32_t k = gw_below(g, 100);
+  if (k < 15) {
+    gw_vleaf(g);
+  } else if (k < 40) {
+    gw_vexpr(g);
+    gw_vexpr(g);
+    gw_simd(g, gw_v_binary[gw_below(g, sizeof gw_v_binary)]);
+  } else if (k < 55) {
+    gw_vexpr(g);
+    gw_simd(g, gw_v_unary[gw_below(g, sizeof gw_v_unary)]);
+  } else if (k < 62) {
+    gw_vexpr(g);
+    gw_expr(g, T_I32);
+    gw_simd(g, gw_v_shift[gw_below(g, sizeof gw_v_shift)]);
+  } else if (k < 70) {
+    static const uint8_t splat_t[6] = {T_I32, T_I32, T_I32, T_I64, T_F32,
+                                       T_F64};
+    uint32_t w = gw_below(g, 6);
+    gw_expr(g, splat_t[w]);
+    gw_simd(g, 15 + w);
+  } else if (k < 80) {
+    /* loads: v128.load, widening, splat, zero */
+    static const uint8_t ld[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 92, 93};
+    static const uint8_t al[] = {4, 3, 3, 3, 3, 3, 3, 0, 1, 2, 3, 2, 3};
+    uint32_t w = gw_below(g, sizeof ld);
+    gw_addr(g);
+    gw_simd(g, ld[w]);
+    gw_memarg(g, al[w]);
+  } else if (k < 85) {
+    gw_vexpr(g);
+    gw_vexpr(g);
+    gw_simd(g, 13); /* i8x16.shuffle */
+    for (int i = 0; i < 16; i++) gw_u8(g, g->b, (uint8_t)gw_below(g, 32));
+  } else if (k < 90) {
+    static const struct {
+      uint8_t op, t, lanes;
+    } rep[] = {{23, T_I32, 16}, {26, T_I32, 8}, {28, T_I32, 4},
+               {30, T_I64, 2},  {32, T_F32, 4}, {34, T_F64, 2}};
+    uint32_t w = gw_below(g, 6);
+    gw_vexpr(g);
+    gw_expr(g, rep[w].t);
+    gw_simd(g, rep[w].op);
+    gw_u8(g, g->b, (uint8_t)gw_below(g, rep[w].lanes));
+  } else if (k < 94) {
+    gw_vexpr(g);
+    gw_vexpr(g);
+    gw_vexpr(g);
+    gw_simd(g, 82); /* bitselect */
+  } else if (k < 97) {
+    /* a lane load into a vector */
+    uint32_t w = gw_below(g, 4);
+    gw_addr(g);
+    gw_vexpr(g);
+    gw_simd(g, 84 + w);
+    gw_memarg(g, w);
+    gw_u8(g, g->b, (uint8_t)gw_below(g, 16u >> w));
+  } else {
+    gw_vexpr(g);
+    gw_vexpr(g);
+    gw_expr(g, T_I32);
+    OP(0x1B); /* select */
+  }
+  g->depth--;
+}
+
+/* a scalar of type t from a v128 */
+static void gw_from_v128(gw *g, uint8_t t) {
+  gw_vexpr(g);
+  switch (t) {
+    case T_I32: {
+      uint32_t w = gw_below(g, 3);
+      if (w == 0) {
+        gw_simd(g, gw_v_test[gw_below(g, sizeof gw_v_test)]);
+      } else if (w == 1) {
+        static const uint8_t ex[5] = {21, 22, 24, 25, 27};
+        static const uint8_t lanes[5] = {16, 16, 8, 8, 4};
+        uint32_t e = gw_below(g, 5);
+        gw_simd(g, ex[e]);
+        gw_u8(g, g->b, (uint8_t)gw_below(g, lanes[e]));
+      } else {
+        gw_simd(g, 27);
+        gw_u8(g, g->b, (uint8_t)gw_below(g, 4));
+      }
+      break;
+    }
+    case T_I64: gw_simd(g, 29); gw_u8(g, g->b, (uint8_t)gw_below(g, 2)); break;
+    case T_F32: gw_simd(g, 31); gw_u8(g, g->b, (uint8_t)gw_below(g, 4)); break;
+    default: gw_simd(g, 33); gw_u8(g, g->b, (uint8_t)gw_below(g, 2)); break;
+  }
+}
+
 static void gw_expr(gw *g, uint8_t t) {
   g->budget--;
   if (g->budget <= 0 || g->depth > 6) {
@@ -483,6 +627,8 @@ static void gw_expr(gw *g, uint8_t t) {
       gw_uleb(g, g->b, g->type_of[f]);
       OP(0x00);
     }
+  } else if (g->simd && k < 84 && k >= 80) {
+    gw_from_v128(g, t);
   } else if (t == T_I32 && k < 82) {
     uint32_t which = gw_below(g, 5);
     if (which == 0) {
@@ -524,8 +670,41 @@ static void gw_stmt(gw *g) {
   if (g->straight) {
     k = gw_below(g, 45); /* local.set, global.set, store, drop */
     if (k >= 16 && k < 24 && gw_chance(g, 70)) k = 30;
+    if (g->simd && gw_chance(g, 20)) {
+      gw_addr(g);
+      gw_vexpr(g);
+      gw_simd(g, 11); /* v128.store at an affine address */
+      gw_memarg(g, 4);
+      g->depth--;
+      return;
+    }
   } else if (k >= 92) {
     gw_fast_loop(g);
+    g->depth--;
+    return;
+  } else if (g->simd && k >= 88) {
+    uint32_t w = gw_below(g, 3);
+    if (w == 0) {
+      gw_addr(g);
+      gw_vexpr(g);
+      gw_simd(g, 11); /* v128.store */
+      gw_memarg(g, 4);
+    } else if (w == 1) {
+      int l = gw_local_of(g, T_V128, true);
+      if (l < 0) l = gw_new_local(g, T_V128);
+      if (l >= 0) {
+        gw_vexpr(g);
+        OP(0x21);
+        gw_uleb(g, g->b, (uint32_t)l);
+      }
+    } else {
+      uint32_t n = gw_below(g, 4);
+      gw_addr(g);
+      gw_vexpr(g);
+      gw_simd(g, 88 + n); /* store lane */
+      gw_memarg(g, n);
+      gw_u8(g, g->b, (uint8_t)gw_below(g, 16u >> n));
+    }
     g->depth--;
     return;
   }
@@ -792,6 +971,7 @@ int gw_generate(uint64_t seed, gw_bytes *out) {
   g.sigs[0] = (gw_sig){2, 1, {T_I32, T_I64}, {T_I32}};
   g.sigs[1] = (gw_sig){1, 1, {T_I32}, {T_I32}};
   uint32_t ndef = 2 + gw_below(&g, GW_MAX_FUNCS - 2);
+  g.simd = gw_chance(&g, 35);
   g.nfuncs = GW_NIMPORTS + ndef;
   for (uint32_t f = GW_NIMPORTS; f < g.nfuncs; f++) {
     gw_sig *s = &g.sigs[f];

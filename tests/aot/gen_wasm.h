@@ -10,7 +10,9 @@
  * and 2 to 6 functions with random signatures, all exported as f0..fN.
  * Bodies are random typed expression trees and statements over every
  * scalar numeric instruction (the trapping ones included), loads and
- * stores at masked and sometimes unmasked addresses, locals, globals,
+ * stores at masked and sometimes unmasked addresses, v128 values (in a
+ * third of the modules: constants, loads of every shape, lane-wise ops,
+ * shuffles, lanes in and out, stores), locals, globals,
  * blocks, ifs, br_if, br_table, counted loops (and loops only fuel can
  * stop), direct, indirect and host calls (recursion included), select,
  * memory.size/grow/fill/copy/init, data.drop, table.get/set/size.
