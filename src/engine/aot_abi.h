@@ -36,65 +36,64 @@
 /* Bits of cl_aot_desc.flags (and of the generator's options). */
 #define CL_AOT_BOUNDS_CHECKS 0x1u /* explicit checks, no guard pages */
 
-#define CL_AOT_ABI_DECLS                                                      \
-  typedef union cl_aot_slot {                                                 \
-    uint32_t u32;                                                             \
-    uint64_t u64;                                                             \
-    float f32;                                                                \
-    double f64;                                                               \
-    void *ref;                                                                \
-  } cl_aot_slot;                                                              \
-  struct cl_aot_api;                                                          \
-  typedef struct cl_aot_ctx {                                                 \
-    int64_t budget;                                                           \
-    uint8_t *mem;                                                             \
-    uint64_t memsize;                                                         \
-    cl_aot_slot **g;                                                          \
-    void **funcs;                                                             \
-    cl_aot_slot *stack;                                                       \
-    uint64_t stack_slots;                                                     \
-    uint32_t max_depth;                                                       \
-    uint32_t fp0;                                                             \
-    uint32_t d0;                                                              \
-    uint32_t pad_;                                                            \
-    uintptr_t cstack_limit;                                                   \
-    const struct cl_aot_api *api;                                             \
-  } cl_aot_ctx;                                                               \
-  typedef void (*cl_aot_body)(cl_aot_ctx *, cl_aot_slot *);                   \
-  typedef int (*cl_aot_entry)(void *, void *, cl_aot_slot *);                 \
-  typedef struct cl_aot_api {                                                 \
-    void (*trap)(cl_aot_ctx *, int) __attribute__((noreturn));                \
-    int64_t (*refill)(cl_aot_ctx *);                                          \
-    int (*enter)(void *, void *, cl_aot_slot *, cl_aot_body);                 \
-    void (*call_import)(cl_aot_ctx *, uint32_t, uint64_t, uint32_t);          \
-    void *(*indirect)(cl_aot_ctx *, uint32_t, uint32_t, uint32_t);            \
-    void (*call_pending)(cl_aot_ctx *, uint64_t, uint32_t);                   \
-    uint32_t (*memory_size)(cl_aot_ctx *);                                    \
-    uint32_t (*memory_grow)(cl_aot_ctx *, uint32_t);                          \
-    void (*memory_init)(cl_aot_ctx *, uint32_t, uint32_t, uint32_t,           \
-                        uint32_t);                                            \
-    void (*data_drop)(cl_aot_ctx *, uint32_t);                                \
-    void (*memory_copy)(cl_aot_ctx *, uint32_t, uint32_t, uint32_t);          \
-    void (*memory_fill)(cl_aot_ctx *, uint32_t, uint32_t, uint32_t);          \
-    void *(*table_get)(cl_aot_ctx *, uint32_t, uint32_t);                     \
-    void (*table_set)(cl_aot_ctx *, uint32_t, uint32_t, void *);              \
-    uint32_t (*table_size)(cl_aot_ctx *, uint32_t);                           \
-    uint32_t (*table_grow)(cl_aot_ctx *, uint32_t, void *, uint32_t);         \
-    void (*table_fill)(cl_aot_ctx *, uint32_t, uint32_t, void *, uint32_t);   \
-    void (*table_copy)(cl_aot_ctx *, uint32_t, uint32_t, uint32_t, uint32_t,  \
-                       uint32_t);                                             \
-    void (*table_init)(cl_aot_ctx *, uint32_t, uint32_t, uint32_t, uint32_t,  \
-                       uint32_t);                                             \
-    void (*elem_drop)(cl_aot_ctx *, uint32_t);                                \
-  } cl_aot_api;                                                               \
-  typedef struct cl_aot_desc {                                                \
-    uint32_t abi;                                                             \
-    uint32_t flags;                                                           \
-    uint32_t nfuncs;                                                          \
-    char key[65];                                                             \
-    const cl_aot_api **api;                                                   \
-    const cl_aot_entry *entry;                                                \
-    void *const *direct;                                                      \
+#define CL_AOT_ABI_DECLS                                                       \
+  typedef union cl_aot_slot {                                                  \
+    uint32_t u32;                                                              \
+    uint64_t u64;                                                              \
+    float f32;                                                                 \
+    double f64;                                                                \
+    void *ref;                                                                 \
+  } cl_aot_slot;                                                               \
+  struct cl_aot_api;                                                           \
+  typedef struct cl_aot_ctx {                                                  \
+    int64_t budget;                                                            \
+    uint8_t *mem;                                                              \
+    uint64_t memsize;                                                          \
+    cl_aot_slot **g;                                                           \
+    void **funcs;                                                              \
+    cl_aot_slot *stack;                                                        \
+    uint64_t stack_slots;                                                      \
+    uint32_t max_depth;                                                        \
+    uint32_t fp0;                                                              \
+    uint32_t d0;                                                               \
+    uint32_t pad_;                                                             \
+    uintptr_t cstack_limit;                                                    \
+    const struct cl_aot_api *api;                                              \
+  } cl_aot_ctx;                                                                \
+  typedef void (*cl_aot_body)(cl_aot_ctx *, cl_aot_slot *);                    \
+  typedef int (*cl_aot_entry)(void *, void *, cl_aot_slot *);                  \
+  typedef struct cl_aot_api {                                                  \
+    void (*trap)(cl_aot_ctx *, int) __attribute__((noreturn));                 \
+    int64_t (*refill)(cl_aot_ctx *);                                           \
+    int (*enter)(void *, void *, cl_aot_slot *, cl_aot_body);                  \
+    void (*call_import)(cl_aot_ctx *, uint32_t, uint64_t, uint32_t);           \
+    void *(*indirect)(cl_aot_ctx *, uint32_t, uint32_t, uint32_t);             \
+    void (*call_pending)(cl_aot_ctx *, uint64_t, uint32_t);                    \
+    uint32_t (*memory_size)(cl_aot_ctx *);                                     \
+    uint32_t (*memory_grow)(cl_aot_ctx *, uint32_t);                           \
+    void (*memory_init)(cl_aot_ctx *, uint32_t, uint32_t, uint32_t, uint32_t); \
+    void (*data_drop)(cl_aot_ctx *, uint32_t);                                 \
+    void (*memory_copy)(cl_aot_ctx *, uint32_t, uint32_t, uint32_t);           \
+    void (*memory_fill)(cl_aot_ctx *, uint32_t, uint32_t, uint32_t);           \
+    void *(*table_get)(cl_aot_ctx *, uint32_t, uint32_t);                      \
+    void (*table_set)(cl_aot_ctx *, uint32_t, uint32_t, void *);               \
+    uint32_t (*table_size)(cl_aot_ctx *, uint32_t);                            \
+    uint32_t (*table_grow)(cl_aot_ctx *, uint32_t, void *, uint32_t);          \
+    void (*table_fill)(cl_aot_ctx *, uint32_t, uint32_t, void *, uint32_t);    \
+    void (*table_copy)(cl_aot_ctx *, uint32_t, uint32_t, uint32_t, uint32_t,   \
+                       uint32_t);                                              \
+    void (*table_init)(cl_aot_ctx *, uint32_t, uint32_t, uint32_t, uint32_t,   \
+                       uint32_t);                                              \
+    void (*elem_drop)(cl_aot_ctx *, uint32_t);                                 \
+  } cl_aot_api;                                                                \
+  typedef struct cl_aot_desc {                                                 \
+    uint32_t abi;                                                              \
+    uint32_t flags;                                                            \
+    uint32_t nfuncs;                                                           \
+    char key[65];                                                              \
+    const cl_aot_api **api;                                                    \
+    const cl_aot_entry *entry;                                                 \
+    void *const *direct;                                                       \
   } cl_aot_desc;
 
 /* The text of CL_AOT_ABI_DECLS, for the generator. */

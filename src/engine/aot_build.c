@@ -60,9 +60,19 @@ extern char **environ;
  * signed arithmetic, IEEE floats without contraction into FMA or any fast
  * math, no errno from libm builtins (sqrt becomes one instruction). */
 static const char *const aot_cflags[] = {
-    "-O2", "-fPIC", "-shared", "-w", "-fvisibility=hidden",
-    "-fno-strict-aliasing", "-fwrapv", "-fno-fast-math", "-ffp-contract=off",
-    "-frounding-math", "-fsignaling-nans", "-fno-math-errno", "-fno-plt",
+    "-O2",
+    "-fPIC",
+    "-shared",
+    "-w",
+    "-fvisibility=hidden",
+    "-fno-strict-aliasing",
+    "-fwrapv",
+    "-fno-fast-math",
+    "-ffp-contract=off",
+    "-frounding-math",
+    "-fsignaling-nans",
+    "-fno-math-errno",
+    "-fno-plt",
     "-fvect-cost-model=dynamic",
 #if defined(__x86_64__) || defined(__i386__)
     "-march=native",
@@ -89,9 +99,12 @@ typedef struct aot_note {
 
 const char *clave_tier_name(clave_tier tier) {
   switch (tier) {
-    case CLAVE_TIER_INTERP: return "interp";
-    case CLAVE_TIER_AOT: return "aot";
-    case CLAVE_TIER_AUTO: return "auto";
+    case CLAVE_TIER_INTERP:
+      return "interp";
+    case CLAVE_TIER_AOT:
+      return "aot";
+    case CLAVE_TIER_AUTO:
+      return "auto";
   }
   return "?";
 }
@@ -108,8 +121,7 @@ bool clave_tier_parse(const char *name, clave_tier *out) {
 }
 
 clave_tier clave_module_tier(const clave_module *module) {
-  return module->aot && module->aot->desc ? CLAVE_TIER_AOT
-                                          : CLAVE_TIER_INTERP;
+  return module->aot && module->aot->desc ? CLAVE_TIER_AOT : CLAVE_TIER_INTERP;
 }
 
 void clave_module_aot_info(const clave_module *module, clave_aot_info *out) {
@@ -251,8 +263,7 @@ static void aot_copy(char *dst, size_t size, const char *src) {
 
 static void aot_fail(clave_error *err, clave_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static void aot_fail(clave_error *err, clave_status st, const char *fmt,
-                     ...) {
+static void aot_fail(clave_error *err, clave_status st, const char *fmt, ...) {
   if (!err) return;
   char msg[sizeof err->message];
   va_list ap;
@@ -293,8 +304,8 @@ static bool aot_cache_dir(const cl_aot_engine *ae, char *dir, size_t len,
   size_t n = strlen(dir);
   while (n > 1 && dir[n - 1] == '/') dir[--n] = 0;
   if (!aot_mkdirs(dir)) {
-    aot_fail(err, CLAVE_EIO, "AOT: cannot create the cache folder %s: %s",
-             dir, strerror(errno));
+    aot_fail(err, CLAVE_EIO, "AOT: cannot create the cache folder %s: %s", dir,
+             strerror(errno));
     return false;
   }
   struct stat st;
@@ -351,9 +362,10 @@ static bool aot_load(cl_aot_module *am, const clave_module *mod,
   const cl_aot_desc *d = dlsym(h, CL_AOT_DESC_SYMBOL);
   uint32_t ndef = mod->m->nfuncs - mod->m->nfunc_imports;
   if (!d || d->abi != CL_AOT_ABI_VERSION || d->nfuncs != ndef ||
-      d->flags != flags || strcmp(d->key, key) != 0 || !d->api ||
-      !d->entry || !d->direct) {
-    if (why) snprintf(why, whylen, "%s is not the object for this module", path);
+      d->flags != flags || strcmp(d->key, key) != 0 || !d->api || !d->entry ||
+      !d->direct) {
+    if (why)
+      snprintf(why, whylen, "%s is not the object for this module", path);
     dlclose(h);
     return false;
   }
@@ -394,11 +406,10 @@ static bool aot_spawn(const cl_aot_engine *ae, const char *const *argv,
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, job->log, O_WRONLY | O_TRUNC,
-                                   0600);
+  posix_spawn_file_actions_addopen(&fa, 1, job->log, O_WRONLY | O_TRUNC, 0600);
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  int rc = posix_spawn(&job->pid, ae->cc, &fa, NULL, (char *const *)argv,
-                       environ);
+  int rc =
+      posix_spawn(&job->pid, ae->cc, &fa, NULL, (char *const *)argv, environ);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) {
     job->pid = 0;
@@ -492,8 +503,8 @@ static clave_status aot_compile(const cl_aot_engine *ae, clave_module *mod,
   am->c_bytes = 0;
   for (uint32_t i = 0; i < ntu; i++) am->c_bytes += tus[i].len;
   const size_t nf = sizeof aot_cflags / sizeof aot_cflags[0];
-  char (*cpath)[PATH_MAX] = calloc(ntu, sizeof *cpath);
-  char (*objs)[PATH_MAX] = calloc(ntu, sizeof *objs);
+  char(*cpath)[PATH_MAX] = calloc(ntu, sizeof *cpath);
+  char(*objs)[PATH_MAX] = calloc(ntu, sizeof *objs);
   aot_job *jobs = calloc(ntu + 1, sizeof *jobs);
   char opath[PATH_MAX] = "";
   bool ok = cpath && objs && jobs;
@@ -661,8 +672,7 @@ clave_status cl_aot_module_load(clave_module *mod, clave_error *err) {
     return st;
   }
   /* AUTO: the interpreter, with the reason kept */
-  if (st != CLAVE_ENOTFOUND)
-    aot_copy(n->note, sizeof n->note, e.message);
+  if (st != CLAVE_ENOTFOUND) aot_copy(n->note, sizeof n->note, e.message);
   n->am.desc = NULL;
   mod->aot = &n->am;
   return CLAVE_OK;

@@ -64,16 +64,24 @@ static const char *const ag_field[AT_N] = {"u32", "u64", "f32",
 
 static int ag_type(uint8_t vt) {
   switch (vt) {
-    case CL_I32: return AT_I32;
-    case CL_I64: return AT_I64;
-    case CL_F32: return AT_F32;
-    case CL_F64: return AT_F64;
-    case CL_V128: return AT_V128;
-    default: return AT_REF;
+    case CL_I32:
+      return AT_I32;
+    case CL_I64:
+      return AT_I64;
+    case CL_F32:
+      return AT_F32;
+    case CL_F64:
+      return AT_F64;
+    case CL_V128:
+      return AT_V128;
+    default:
+      return AT_REF;
   }
 }
 
-static uint32_t ag_width(int t) { return t == AT_V128 ? 2 : 1; }
+static uint32_t ag_width(int t) {
+  return t == AT_V128 ? 2 : 1;
+}
 
 /* ---- the internal ops ---- */
 
@@ -121,19 +129,19 @@ static const char *const ag_fmt[IOP_COUNT] = {
     CL_LOAD_OPS(X) CL_STORE_OPS(X)
 #undef X
 #define X(NAME, code, text, in, out) [IOP_##NAME] = "ss",
-    CL_UNARY_OPS(X) CL_SAT_OPS(X)
+        CL_UNARY_OPS(X) CL_SAT_OPS(X)
 #undef X
 #define X(NAME, code, text, in, out) [IOP_##NAME] = "sss",
-    CL_BINARY_OPS(X)
+            CL_BINARY_OPS(X)
 #undef X
 #define X(NAME) [IOP_##NAME##_I] = "ssi",
-    CL_IMM_OPS(X)
+                CL_IMM_OPS(X)
 #undef X
-#define X(NAME, type, op)                                              \
-  [IOP_BR_IF_##NAME] = "sst", [IOP_BR_IF_##NAME##_I] = "sit",          \
+#define X(NAME, type, op)                                                 \
+  [IOP_BR_IF_##NAME] = "sst", [IOP_BR_IF_##NAME##_I] = "sit",             \
   [IOP_BR_IF_##NAME##_BACK] = "sst", [IOP_BR_IF_##NAME##_I_BACK] = "sit", \
   [IOP_BR_UNLESS_##NAME] = "sst", [IOP_BR_UNLESS_##NAME##_I] = "sit",
-    CL_CMP_OPS(X)
+                    CL_CMP_OPS(X)
 #undef X
 };
 
@@ -144,12 +152,15 @@ static int ag_group_of(int iop, int *type) {
   const char *n = ag_iop_name[iop];
   int g = G_NONE;
   size_t skip = 0;
-  if (strncmp(n, "COPY_", 5) == 0) g = G_COPY, skip = 5;
-  else if (strncmp(n, "CONST_", 6) == 0) g = G_CONST, skip = 6;
-  else if (strncmp(n, "SELECT_", 7) == 0) g = G_SELECT, skip = 7;
+  if (strncmp(n, "COPY_", 5) == 0)
+    g = G_COPY, skip = 5;
+  else if (strncmp(n, "CONST_", 6) == 0)
+    g = G_CONST, skip = 6;
+  else if (strncmp(n, "SELECT_", 7) == 0)
+    g = G_SELECT, skip = 7;
   if (g == G_NONE) return G_NONE;
-  static const char *const tn[AT_N] = {"I32", "I64", "F32", "F64", "REF",
-                                       "V128"};
+  static const char *const tn[AT_N] = {"I32", "I64", "F32",
+                                       "F64", "REF", "V128"};
   for (int t = 0; t < AT_N; t++)
     if (strcmp(n + skip, tn[t]) == 0) {
       *type = t;
@@ -160,14 +171,22 @@ static int ag_group_of(int iop, int *type) {
 
 static const char *ag_group_fmt(int g, int t) {
   switch (g) {
-    case G_COPY: return "ss";
-    case G_SELECT: return "ssss";
+    case G_COPY:
+      return "ss";
+    case G_SELECT:
+      return "ssss";
     default:
       switch (t) {
-        case AT_I32: case AT_F32: return "si";
-        case AT_I64: case AT_F64: return "sii";
-        case AT_REF: return "s";
-        default: return "siiii";
+        case AT_I32:
+        case AT_F32:
+          return "si";
+        case AT_I64:
+        case AT_F64:
+          return "sii";
+        case AT_REF:
+          return "s";
+        default:
+          return "siiii";
       }
   }
 }
@@ -182,10 +201,18 @@ typedef struct ag_mem {
 
 static bool ag_mem_of(int iop, ag_mem *a) {
   switch (iop) {
-    case IOP_I32_LOAD: *a = (ag_mem){"cl_u32u", "", AT_I32, 4}; return true;
-    case IOP_I64_LOAD: *a = (ag_mem){"cl_u64u", "", AT_I64, 8}; return true;
-    case IOP_F32_LOAD: *a = (ag_mem){"cl_f32u", "", AT_F32, 4}; return true;
-    case IOP_F64_LOAD: *a = (ag_mem){"cl_f64u", "", AT_F64, 8}; return true;
+    case IOP_I32_LOAD:
+      *a = (ag_mem){"cl_u32u", "", AT_I32, 4};
+      return true;
+    case IOP_I64_LOAD:
+      *a = (ag_mem){"cl_u64u", "", AT_I64, 8};
+      return true;
+    case IOP_F32_LOAD:
+      *a = (ag_mem){"cl_f32u", "", AT_F32, 4};
+      return true;
+    case IOP_F64_LOAD:
+      *a = (ag_mem){"cl_f64u", "", AT_F64, 8};
+      return true;
     case IOP_I32_LOAD8_S:
       *a = (ag_mem){"int8_t", "(uint32_t)(int32_t)", AT_I32, 1};
       return true;
@@ -216,10 +243,18 @@ static bool ag_mem_of(int iop, ag_mem *a) {
     case IOP_I64_LOAD32_U:
       *a = (ag_mem){"cl_u32u", "(uint64_t)", AT_I64, 4};
       return true;
-    case IOP_I32_STORE: *a = (ag_mem){"cl_u32u", "", AT_I32, 4}; return true;
-    case IOP_I64_STORE: *a = (ag_mem){"cl_u64u", "", AT_I64, 8}; return true;
-    case IOP_F32_STORE: *a = (ag_mem){"cl_f32u", "", AT_F32, 4}; return true;
-    case IOP_F64_STORE: *a = (ag_mem){"cl_f64u", "", AT_F64, 8}; return true;
+    case IOP_I32_STORE:
+      *a = (ag_mem){"cl_u32u", "", AT_I32, 4};
+      return true;
+    case IOP_I64_STORE:
+      *a = (ag_mem){"cl_u64u", "", AT_I64, 8};
+      return true;
+    case IOP_F32_STORE:
+      *a = (ag_mem){"cl_f32u", "", AT_F32, 4};
+      return true;
+    case IOP_F64_STORE:
+      *a = (ag_mem){"cl_f64u", "", AT_F64, 8};
+      return true;
     case IOP_I32_STORE8:
       *a = (ag_mem){"uint8_t", "(uint8_t)", AT_I32, 1};
       return true;
@@ -241,7 +276,9 @@ static bool ag_mem_of(int iop, ag_mem *a) {
 
 static bool ag_is_load(int iop) {
   switch (iop) {
-#define X(NAME, code, text, type, bytes) case IOP_##NAME: return true;
+#define X(NAME, code, text, type, bytes) \
+  case IOP_##NAME:                       \
+    return true;
     CL_LOAD_OPS(X)
 #undef X
   }
@@ -263,16 +300,30 @@ typedef struct ag_num {
 
 static bool ag_traps(int iop) {
   switch (iop) {
-    case IOP_I32_DIV_S: case IOP_I32_DIV_U: case IOP_I32_REM_S:
-    case IOP_I32_REM_U: case IOP_I64_DIV_S: case IOP_I64_DIV_U:
-    case IOP_I64_REM_S: case IOP_I64_REM_U:
-    case IOP_I32_DIV_S_I: case IOP_I32_DIV_U_I: case IOP_I32_REM_S_I:
-    case IOP_I32_REM_U_I: case IOP_I64_DIV_S_I: case IOP_I64_DIV_U_I:
-    case IOP_I64_REM_S_I: case IOP_I64_REM_U_I:
-    case IOP_I32_TRUNC_F32_S: case IOP_I32_TRUNC_F32_U:
-    case IOP_I32_TRUNC_F64_S: case IOP_I32_TRUNC_F64_U:
-    case IOP_I64_TRUNC_F32_S: case IOP_I64_TRUNC_F32_U:
-    case IOP_I64_TRUNC_F64_S: case IOP_I64_TRUNC_F64_U:
+    case IOP_I32_DIV_S:
+    case IOP_I32_DIV_U:
+    case IOP_I32_REM_S:
+    case IOP_I32_REM_U:
+    case IOP_I64_DIV_S:
+    case IOP_I64_DIV_U:
+    case IOP_I64_REM_S:
+    case IOP_I64_REM_U:
+    case IOP_I32_DIV_S_I:
+    case IOP_I32_DIV_U_I:
+    case IOP_I32_REM_S_I:
+    case IOP_I32_REM_U_I:
+    case IOP_I64_DIV_S_I:
+    case IOP_I64_DIV_U_I:
+    case IOP_I64_REM_S_I:
+    case IOP_I64_REM_U_I:
+    case IOP_I32_TRUNC_F32_S:
+    case IOP_I32_TRUNC_F32_U:
+    case IOP_I32_TRUNC_F64_S:
+    case IOP_I32_TRUNC_F64_U:
+    case IOP_I64_TRUNC_F32_S:
+    case IOP_I64_TRUNC_F32_U:
+    case IOP_I64_TRUNC_F64_S:
+    case IOP_I64_TRUNC_F64_U:
       return true;
   }
   return false;
@@ -280,8 +331,8 @@ static bool ag_traps(int iop) {
 
 static bool ag_unary_of(int iop, ag_num *n) {
   switch (iop) {
-#define X(NAME, code, text, in, out) \
-  case IOP_##NAME:                   \
+#define X(NAME, code, text, in, out)                           \
+  case IOP_##NAME:                                             \
     *n = (ag_num){text, AG_T_##in, AG_T_##out, ag_traps(iop)}; \
     return true;
     CL_UNARY_OPS(X) CL_SAT_OPS(X)
@@ -292,8 +343,8 @@ static bool ag_unary_of(int iop, ag_num *n) {
 
 static bool ag_binary_of(int iop, ag_num *n) {
   switch (iop) {
-#define X(NAME, code, text, in, out) \
-  case IOP_##NAME:                   \
+#define X(NAME, code, text, in, out)                           \
+  case IOP_##NAME:                                             \
     *n = (ag_num){text, AG_T_##in, AG_T_##out, ag_traps(iop)}; \
     return true;
     CL_BINARY_OPS(X)
@@ -304,8 +355,8 @@ static bool ag_binary_of(int iop, ag_num *n) {
 
 static bool ag_imm_of(int iop, ag_num *n) {
   switch (iop) {
-#define X(NAME)                                                   \
-  case IOP_##NAME##_I:                                            \
+#define X(NAME)        \
+  case IOP_##NAME##_I: \
     return ag_binary_of(IOP_##NAME, n);
     CL_IMM_OPS(X)
 #undef X
@@ -326,17 +377,17 @@ static bool ag_cmp_of(int iop, ag_cmp *c) {
 #define AG_CT_i32 "int32_t", AT_I32
 #define AG_CT_u64 "uint64_t", AT_I64
 #define AG_CT_i64 "int64_t", AT_I64
-#define AG_CMP1(IOPNAME, type, OP, IMM, BACK, UNLESS) \
-  case IOP_##IOPNAME:                                 \
+#define AG_CMP1(IOPNAME, type, OP, IMM, BACK, UNLESS)    \
+  case IOP_##IOPNAME:                                    \
     *c = (ag_cmp){AG_CT_##type, #OP, IMM, BACK, UNLESS}; \
     return true;
   switch (iop) {
-#define X(NAME, type, op)                                 \
-  AG_CMP1(BR_IF_##NAME, type, op, false, false, false)    \
-  AG_CMP1(BR_IF_##NAME##_I, type, op, true, false, false) \
-  AG_CMP1(BR_IF_##NAME##_BACK, type, op, false, true, false) \
+#define X(NAME, type, op)                                     \
+  AG_CMP1(BR_IF_##NAME, type, op, false, false, false)        \
+  AG_CMP1(BR_IF_##NAME##_I, type, op, true, false, false)     \
+  AG_CMP1(BR_IF_##NAME##_BACK, type, op, false, true, false)  \
   AG_CMP1(BR_IF_##NAME##_I_BACK, type, op, true, true, false) \
-  AG_CMP1(BR_UNLESS_##NAME, type, op, false, false, true) \
+  AG_CMP1(BR_UNLESS_##NAME, type, op, false, false, true)     \
   AG_CMP1(BR_UNLESS_##NAME##_I, type, op, true, false, true)
     CL_CMP_OPS(X)
 #undef X
@@ -386,15 +437,28 @@ static const ag_simd *ag_simd_of(int iop) {
 
 static const char *ag_simd_fmt(uint8_t shape) {
   switch (shape) {
-    case CL_SIMD_LOAD: case CL_SIMD_STORE: return "ssi";
-    case CL_SIMD_LOAD_LANE: return "sssii";
-    case CL_SIMD_STORE_LANE: return "ssii";
-    case CL_SIMD_SHUFFLE: return "sssiiii";
-    case CL_SIMD_SPLAT: case CL_SIMD_UNARY: case CL_SIMD_TEST: return "ss";
-    case CL_SIMD_EXTRACT: return "ssi";
-    case CL_SIMD_REPLACE: return "sssi";
-    case CL_SIMD_BINARY: case CL_SIMD_SHIFT: return "sss";
-    case CL_SIMD_TERNARY: return "ssss";
+    case CL_SIMD_LOAD:
+    case CL_SIMD_STORE:
+      return "ssi";
+    case CL_SIMD_LOAD_LANE:
+      return "sssii";
+    case CL_SIMD_STORE_LANE:
+      return "ssii";
+    case CL_SIMD_SHUFFLE:
+      return "sssiiii";
+    case CL_SIMD_SPLAT:
+    case CL_SIMD_UNARY:
+    case CL_SIMD_TEST:
+      return "ss";
+    case CL_SIMD_EXTRACT:
+      return "ssi";
+    case CL_SIMD_REPLACE:
+      return "sssi";
+    case CL_SIMD_BINARY:
+    case CL_SIMD_SHIFT:
+      return "sss";
+    case CL_SIMD_TERNARY:
+      return "ssss";
   }
   return NULL;
 }
@@ -1146,22 +1210,22 @@ typedef struct ag_fn {
   const cl_code *code;
   uint32_t defidx, funcidx;
   const cl_functype *ft;
-  uint32_t nslots;      /* bitmap size: frame slots + 1 */
-  uint8_t *rd[AT_N];    /* (slot, type) read somewhere (pass 1) */
-  uint8_t *decl[AT_N];  /* (slot, type) named in the output (pass 2) */
-  uint8_t *label;       /* nwords + 1: a branch target */
-  ag_edge *edges;       /* moves of ambiguous type (pass 1) */
+  uint32_t nslots;     /* bitmap size: frame slots + 1 */
+  uint8_t *rd[AT_N];   /* (slot, type) read somewhere (pass 1) */
+  uint8_t *decl[AT_N]; /* (slot, type) named in the output (pass 2) */
+  uint8_t *label;      /* nwords + 1: a branch target */
+  ag_edge *edges;      /* moves of ambiguous type (pass 1) */
   uint32_t nedges, capedges;
-  int pass;             /* 1: collect, 2: emit, 3: probe writes */
-  char names[8][24];    /* ring of variable names */
+  int pass;          /* 1: collect, 2: emit, 3: probe writes */
+  char names[8][24]; /* ring of variable names */
   unsigned next_name;
-  bool bad;             /* an operand out of range */
-  uint32_t *ipos;       /* position of every instruction (pass 1) */
+  bool bad;       /* an operand out of range */
+  uint32_t *ipos; /* position of every instruction (pass 1) */
   uint32_t nins, capins;
   struct ag_loop *loops; /* counted loops with a fast copy */
   uint32_t nloops;
   const struct ag_loop *fast; /* emitting the fast copy of this loop */
-  uint32_t wslot[4];    /* pass 3: the (slot, type) pairs one instr writes */
+  uint32_t wslot[4]; /* pass 3: the (slot, type) pairs one instr writes */
   uint8_t wtype[4];
   uint32_t nw;
 } ag_fn;
@@ -1188,7 +1252,7 @@ typedef struct ag_loop {
   int64_t step;              /* > 0 */
   int cmp;                   /* AG_LC_*: go on while iv_after cmp bound */
   bool bimm;
-  uint32_t bound;            /* immediate, or a slot the loop does not write */
+  uint32_t bound; /* immediate, or a slot the loop does not write */
   ag_acc *acc;
   uint32_t nacc;
 } ag_loop;
@@ -1203,7 +1267,7 @@ typedef struct ag {
   const cl_module *m;
   uint32_t flags;
   clave_error *err;
-  ag_hmap *map; /* handler word -> op, sorted by word */
+  ag_hmap *map;  /* handler word -> op, sorted by word */
   uint32_t *rep; /* per type: first type with the same results */
   uint32_t nmap;
   cl_aot_src *out;
@@ -1281,7 +1345,7 @@ typedef struct ag_ins {
   int group;      /* G_NONE, or the group of typed moves */
   unsigned types; /* for a group: bit per candidate AT_ type */
   const char *fmt;
-  uint32_t len;   /* units */
+  uint32_t len; /* units */
 } ag_ins;
 
 static bool ag_decode(ag *g, const cl_code *c, uint32_t pos, ag_ins *in) {
@@ -1298,8 +1362,10 @@ static bool ag_decode(ag *g, const cl_code *c, uint32_t pos, ag_ins *in) {
   uint32_t lo = 0, hi = g->nmap;
   while (lo < hi) {
     uint32_t mid = (lo + hi) / 2;
-    if (g->map[mid].h < h) lo = mid + 1;
-    else hi = mid;
+    if (g->map[mid].h < h)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   if (lo == g->nmap || g->map[lo].h != h) {
     cl_error_set(g->err, CLAVE_EINVALID,
@@ -1358,8 +1424,8 @@ static bool ag_decode(ag *g, const cl_code *c, uint32_t pos, ag_ins *in) {
   return true;
 trunc:
   cl_error_set(g->err, CLAVE_EINVALID,
-               "AOT: function %u: code ends inside %s at unit %u",
-               c->funcidx, ag_iop_name[in->iop], pos);
+               "AOT: function %u: code ends inside %s at unit %u", c->funcidx,
+               ag_iop_name[in->iop], pos);
   return false;
 }
 
@@ -1376,8 +1442,12 @@ static void ag_label_use(ag_fn *F, uint32_t target) {
 /* a literal of type t from 64 bits */
 static void ag_literal(cl_aot_src *o, int t, uint64_t k) {
   switch (t) {
-    case AT_I32: ag_put(o, "0x%xu", (unsigned)k); break;
-    case AT_I64: ag_put(o, "0x%llxull", (unsigned long long)k); break;
+    case AT_I32:
+      ag_put(o, "0x%xu", (unsigned)k);
+      break;
+    case AT_I64:
+      ag_put(o, "0x%llxull", (unsigned long long)k);
+      break;
     /* a NaN constant is opaque to the C compiler, whose constant folding
      * would not keep the NaN's sign and payload as the hardware does */
     case AT_F32:
@@ -1395,14 +1465,16 @@ static void ag_literal(cl_aot_src *o, int t, uint64_t k) {
                  : "cl_bf64",
              (unsigned long long)k);
       break;
-    default: ag_put(o, "(void *)0"); break;
+    default:
+      ag_put(o, "(void *)0");
+      break;
   }
 }
 
 /* The C result type of ft: several results come back in a struct named
  * after the first module type with the same result list. */
-static const char *ag_result_type(const ag *g, const cl_functype *ft,
-                                  char *buf, size_t len) {
+static const char *ag_result_type(const ag *g, const cl_functype *ft, char *buf,
+                                  size_t len) {
   if (ft->nresults == 0) return "void";
   if (ft->nresults == 1) return ag_ctype[ag_type(ft->results[0])];
   snprintf(buf, len, "struct cl_r%u", g->rep[ft - g->m->types]);
@@ -1466,15 +1538,16 @@ static void ag_io_results(ag_fn *F, cl_aot_src *o, const cl_functype *ft,
   }
 }
 
-static void ag_checkpoint(cl_aot_src *o) { ag_put(o, " CL_CP();"); }
+static void ag_checkpoint(cl_aot_src *o) {
+  ag_put(o, " CL_CP();");
+}
 
 /* A memory access of C type `type` (one of the cl_*u access types):
  * "*(T *)EA" checked or guarded as the mode says, or, in a loop's fast
  * copy, at the affine address the precondition proved in bounds, through
  * memcpy (plain accesses the C compiler may vectorize).  A store is
  * finished by ag_store_end after the value. */
-static void ag_fast_addr(ag_fn *F, cl_aot_src *o, uint32_t pos,
-                         uint32_t off) {
+static void ag_fast_addr(ag_fn *F, cl_aot_src *o, uint32_t pos, uint32_t off) {
   for (uint32_t k = 0; k < F->fast->nacc; k++)
     if (F->fast->acc[k].pos == pos) {
       const ag_acc *a = &F->fast->acc[k];
@@ -1494,8 +1567,8 @@ static void ag_load(ag_fn *F, cl_aot_src *o, uint32_t pos, const char *type,
     ag_put(o, ")");
     return;
   }
-  ag_put(o, "*(CL_Q const %s *)CL_EA(%s, %uu, %u)", type, RD(addr, AT_I32),
-         off, bytes);
+  ag_put(o, "*(CL_Q const %s *)CL_EA(%s, %uu, %u)", type, RD(addr, AT_I32), off,
+         bytes);
 }
 
 static void ag_store(ag_fn *F, cl_aot_src *o, uint32_t pos, const char *type,
@@ -1506,8 +1579,8 @@ static void ag_store(ag_fn *F, cl_aot_src *o, uint32_t pos, const char *type,
     ag_put(o, ", ");
     return;
   }
-  ag_put(o, " *(CL_Q %s *)CL_EA(%s, %uu, %u) = ", type, RD(addr, AT_I32),
-         off, bytes);
+  ag_put(o, " *(CL_Q %s *)CL_EA(%s, %uu, %u) = ", type, RD(addr, AT_I32), off,
+         bytes);
 }
 
 static void ag_store_end(ag_fn *F, cl_aot_src *o) {
@@ -1519,11 +1592,16 @@ static void ag_store_end(ag_fn *F, cl_aot_src *o) {
 /* the C type of an access of n bytes */
 static const char *ag_access_type(uint32_t n) {
   switch (n) {
-    case 1: return "uint8_t";
-    case 2: return "cl_u16u";
-    case 4: return "cl_u32u";
-    case 8: return "cl_u64u";
-    default: return "cl_v128u";
+    case 1:
+      return "uint8_t";
+    case 2:
+      return "cl_u16u";
+    case 4:
+      return "cl_u32u";
+    case 8:
+      return "cl_u64u";
+    default:
+      return "cl_v128u";
   }
 }
 
@@ -1599,8 +1677,7 @@ static void ag_simd_emit(ag_fn *F, cl_aot_src *o, const ag_simd *sd,
       break;
     case CL_SIMD_UNARY:
     case CL_SIMD_TEST:
-      ag_put(o, " %s = ",
-             WR(S(2), sd->shape == CL_SIMD_TEST ? AT_I32 : V));
+      ag_put(o, " %s = ", WR(S(2), sd->shape == CL_SIMD_TEST ? AT_I32 : V));
       ag_helper(o, sd->text);
       ag_put(o, "(%s);", RD(S(3), V));
       break;
@@ -1646,15 +1723,18 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
       }
       if (dst >= F->nslots || !F->rd[t][dst]) continue; /* never read */
       if (t == AT_V128 && in->group == G_CONST) {
-        ag_put(o, " { uint32_t w_[4] = {0x%xu, 0x%xu, 0x%xu, 0x%xu}; "
-                  "__builtin_memcpy(&%s, w_, 16); }",
-               (unsigned)I(3), (unsigned)I(5), (unsigned)I(7),
-               (unsigned)I(9), WR(dst, t));
+        ag_put(o,
+               " { uint32_t w_[4] = {0x%xu, 0x%xu, 0x%xu, 0x%xu}; "
+               "__builtin_memcpy(&%s, w_, 16); }",
+               (unsigned)I(3), (unsigned)I(5), (unsigned)I(7), (unsigned)I(9),
+               WR(dst, t));
         continue;
       }
       ag_put(o, " %s = ", WR(dst, t));
       switch (in->group) {
-        case G_COPY: ag_put(o, "%s;", RD(S(3), t)); break;
+        case G_COPY:
+          ag_put(o, "%s;", RD(S(3), t));
+          break;
         case G_SELECT:
           ag_put(o, "%s ? ", RD(S(5), AT_I32));
           ag_put(o, "%s : ", RD(S(3), t));
@@ -1678,7 +1758,9 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
   ag_mem mem;
   ag_cmp cmp;
   switch (iop) {
-    case IOP_UNREACHABLE: ag_put(o, " cl_trap(cx, CL_T_UNREACHABLE);"); break;
+    case IOP_UNREACHABLE:
+      ag_put(o, " cl_trap(cx, CL_T_UNREACHABLE);");
+      break;
     case IOP_BR:
       ag_label_use(F, I(2));
       ag_put(o, " goto L%u;", I(2));
@@ -1738,11 +1820,10 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
         break;
       }
       const cl_functype *ft = cl_func_type(m, fi);
-      ag_put(o, " { cl_aot_slot *io_ = cx->stack + ((uint64_t)fp + %u);",
-             base);
+      ag_put(o, " { cl_aot_slot *io_ = cx->stack + ((uint64_t)fp + %u);", base);
       ag_io_args(F, o, ft, base);
-      ag_put(o, " cx->api->call_import(cx, %u, (uint64_t)fp + %u, d + 1);",
-             fi, base);
+      ag_put(o, " cx->api->call_import(cx, %u, (uint64_t)fp + %u, d + 1);", fi,
+             base);
       ag_io_results(F, o, ft, base);
       ag_put(o, " budget = cx->budget; CL_RELOAD_MEMSIZE(); }");
       break;
@@ -1756,7 +1837,8 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
       const cl_functype *ft = cl_func_type(m, m->nfunc_imports + di);
       char rb[64];
       ag_put(o, " {");
-      if (ft->nresults) ag_put(o, " %s r_ =", ag_result_type(g, ft, rb, sizeof rb));
+      if (ft->nresults)
+        ag_put(o, " %s r_ =", ag_result_type(g, ft, rb, sizeof rb));
       ag_put(o, " f%u(cx, fp + %u, d + 1", di, base);
       ag_args(F, o, ft, base);
       ag_put(o, ");");
@@ -1775,17 +1857,18 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
       ag_put(o, " { void *fn_ = cx->api->indirect(cx, %u, %u, %s);", tb, ti,
              RD(elem, AT_I32));
       ag_put(o, " if (fn_) {");
-      if (ft->nresults) ag_put(o, " %s r_ =", ag_result_type(g, ft, rb, sizeof rb));
+      if (ft->nresults)
+        ag_put(o, " %s r_ =", ag_result_type(g, ft, rb, sizeof rb));
       ag_put(o, " ((cl_ft%u)fn_)(cx, fp + %u, d + 1", ti, base);
       ag_args(F, o, ft, base);
       ag_put(o, ");");
       if (ft->nresults) ag_results(F, o, ft, base);
-      ag_put(o, " } else { cl_aot_slot *io_ = cx->stack + ((uint64_t)fp + "
-                "%u);",
+      ag_put(o,
+             " } else { cl_aot_slot *io_ = cx->stack + ((uint64_t)fp + "
+             "%u);",
              base);
       ag_io_args(F, o, ft, base);
-      ag_put(o, " cx->api->call_pending(cx, (uint64_t)fp + %u, d + 1);",
-             base);
+      ag_put(o, " cx->api->call_pending(cx, (uint64_t)fp + %u, d + 1);", base);
       ag_io_results(F, o, ft, base);
       ag_put(o, " } budget = cx->budget; CL_RELOAD_MEMSIZE(); }");
       break;
@@ -1803,11 +1886,10 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
       }
       int t = ag_type(m->globals[gi].type.type);
       if (t == AT_V128)
-        ag_put(o, " %s = *(CL_Q const cl_v128u *)cx->g[%u];", WR(S(2), t),
-               gi);
+        ag_put(o, " %s = *(CL_Q const cl_v128u *)cx->g[%u];", WR(S(2), t), gi);
       else
-        ag_put(o, " %s = ((CL_Q cl_aot_slot *)cx->g[%u])->%s;", WR(S(2), t),
-               gi, ag_field[t]);
+        ag_put(o, " %s = ((CL_Q cl_aot_slot *)cx->g[%u])->%s;", WR(S(2), t), gi,
+               ag_field[t]);
       break;
     }
     case IOP_GLOBAL_SET:
@@ -1821,8 +1903,8 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
       if (t == AT_V128)
         ag_put(o, " *(CL_Q cl_v128u *)cx->g[%u] = %s;", gi, RD(S(4), t));
       else
-        ag_put(o, " ((CL_Q cl_aot_slot *)cx->g[%u])->%s = %s;", gi,
-               ag_field[t], RD(S(4), t));
+        ag_put(o, " ((CL_Q cl_aot_slot *)cx->g[%u])->%s = %s;", gi, ag_field[t],
+               RD(S(4), t));
       break;
     }
     case IOP_TABLE_GET:
@@ -1854,7 +1936,9 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
       ag_put(o, "%s, ", RD(S(7), AT_I32));
       ag_put(o, "%s);", RD(S(8), AT_I32));
       break;
-    case IOP_ELEM_DROP: ag_put(o, " cx->api->elem_drop(cx, %u);", I(2)); break;
+    case IOP_ELEM_DROP:
+      ag_put(o, " cx->api->elem_drop(cx, %u);", I(2));
+      break;
     case IOP_MEMORY_SIZE:
       ag_put(o, " %s = cx->api->memory_size(cx);", WR(S(2), AT_I32));
       break;
@@ -1868,7 +1952,9 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
       ag_put(o, "%s, ", RD(S(5), AT_I32));
       ag_put(o, "%s);", RD(S(6), AT_I32));
       break;
-    case IOP_DATA_DROP: ag_put(o, " cx->api->data_drop(cx, %u);", I(2)); break;
+    case IOP_DATA_DROP:
+      ag_put(o, " cx->api->data_drop(cx, %u);", I(2));
+      break;
     case IOP_MEMORY_COPY:
     case IOP_MEMORY_FILL:
       ag_put(o, " cx->api->%s(cx, %s, ",
@@ -1956,7 +2042,6 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
 #undef S
 #undef I
 }
-
 
 /* ---- counted inner loops: a second copy the C compiler can vectorize ----
  *
@@ -2066,10 +2151,14 @@ static bool ag_loop_check(ag *g, ag_fn *F, uint32_t hs, uint32_t be,
     return false;
   const uint16_t *bpc = c->words + lp->back;
   bool sgn = strcmp(cmp.ctype, "int32_t") == 0;
-  if (strcmp(cmp.op, "!=") == 0) lp->cmp = AG_LC_NE;
-  else if (strcmp(cmp.op, "<") == 0) lp->cmp = sgn ? AG_LC_LT_S : AG_LC_LT_U;
-  else if (strcmp(cmp.op, "<=") == 0) lp->cmp = sgn ? AG_LC_LE_S : AG_LC_LE_U;
-  else return false;
+  if (strcmp(cmp.op, "!=") == 0)
+    lp->cmp = AG_LC_NE;
+  else if (strcmp(cmp.op, "<") == 0)
+    lp->cmp = sgn ? AG_LC_LT_S : AG_LC_LT_U;
+  else if (strcmp(cmp.op, "<=") == 0)
+    lp->cmp = sgn ? AG_LC_LE_S : AG_LC_LE_U;
+  else
+    return false;
   lp->iv = bpc[2];
   lp->bimm = cmp.imm;
   lp->bound = cmp.imm ? cl_u32_at(bpc + 3) : bpc[3];
@@ -2124,7 +2213,8 @@ static bool ag_loop_check(ag *g, ag_fn *F, uint32_t hs, uint32_t be,
     ag_mem mem;
     const ag_simd *sd = in.group == G_NONE ? ag_simd_of(in.iop) : NULL;
     bool is_mem = in.group == G_NONE && ag_mem_of(in.iop, &mem);
-    bool is_vmem = sd && (sd->shape == CL_SIMD_LOAD || sd->shape == CL_SIMD_STORE);
+    bool is_vmem =
+        sd && (sd->shape == CL_SIMD_LOAD || sd->shape == CL_SIMD_STORE);
     if (is_mem || is_vmem) {
       bool load = is_mem ? ag_is_load(in.iop) : sd->shape == CL_SIMD_LOAD;
       ag_acc a;
@@ -2165,9 +2255,15 @@ static bool ag_loop_check(ag *g, ag_fn *F, uint32_t hs, uint32_t be,
         case IOP_I32_SUB:
           r = ag_aff_lin(ag_aff_read(&L, pc[3]), ag_aff_read(&L, pc[4]), -1);
           break;
-        case IOP_I32_ADD_I: r = ag_aff_lin(ag_aff_read(&L, pc[3]), k, 1); break;
-        case IOP_I32_SUB_I: r = ag_aff_lin(ag_aff_read(&L, pc[3]), k, -1); break;
-        case IOP_I32_MUL_I: r = ag_aff_scale(ag_aff_read(&L, pc[3]), imm); break;
+        case IOP_I32_ADD_I:
+          r = ag_aff_lin(ag_aff_read(&L, pc[3]), k, 1);
+          break;
+        case IOP_I32_SUB_I:
+          r = ag_aff_lin(ag_aff_read(&L, pc[3]), k, -1);
+          break;
+        case IOP_I32_MUL_I:
+          r = ag_aff_scale(ag_aff_read(&L, pc[3]), imm);
+          break;
         case IOP_I32_SHL_I:
           if ((imm & 31) <= 20)
             r = ag_aff_scale(ag_aff_read(&L, pc[3]), 1ll << (imm & 31));
@@ -2217,8 +2313,10 @@ static bool ag_find_loops(ag *g, ag_fn *F) {
     uint32_t lo = 0, hi = be;
     while (lo < hi) {
       uint32_t mid = (lo + hi) / 2;
-      if (F->ipos[mid] < target) lo = mid + 1;
-      else hi = mid;
+      if (F->ipos[mid] < target)
+        lo = mid + 1;
+      else
+        hi = mid;
     }
     if (lo >= be || F->ipos[lo] != target) continue;
     ag_loop lp;
@@ -2245,13 +2343,16 @@ static bool ag_fast_copy(ag *g, ag_fn *F, const ag_loop *lp, cl_aot_src *o) {
   const cl_code *c = F->code;
   ag_put(o, "\n{ /* counted loop: a fast copy */\n");
   ag_put(o, "  uint32_t iv_ = %s; uint64_t n_ = 0, j_;\n", RD(lp->iv, AT_I32));
-  if (lp->bimm) ag_put(o, "  uint32_t b_ = 0x%xu;\n", lp->bound);
-  else ag_put(o, "  uint32_t b_ = %s;\n", RD(lp->bound, AT_I32));
+  if (lp->bimm)
+    ag_put(o, "  uint32_t b_ = 0x%xu;\n", lp->bound);
+  else
+    ag_put(o, "  uint32_t b_ = %s;\n", RD(lp->bound, AT_I32));
   uint64_t S = (uint64_t)lp->step;
   switch (lp->cmp) {
     case AG_LC_NE:
-      ag_put(o, "  if (b_ > iv_ && (b_ - iv_) %% %lluu == 0) n_ = (b_ - iv_) / "
-                "%lluu;\n",
+      ag_put(o,
+             "  if (b_ > iv_ && (b_ - iv_) %% %lluu == 0) n_ = (b_ - iv_) / "
+             "%lluu;\n",
              (unsigned long long)S, (unsigned long long)S);
       break;
     case AG_LC_LT_U:
@@ -2267,26 +2368,33 @@ static bool ag_fast_copy(ag *g, ag_fn *F, const ag_loop *lp, cl_aot_src *o) {
       break;
     default:
       if (lp->cmp == AG_LC_LT_S)
-        ag_put(o, "  j_ = (int32_t)b_ > (int32_t)iv_ ? (uint64_t)((int64_t)(int32_t)b_ "
-                  "- (int32_t)iv_ + %llu) / %llu : 1;\n",
+        ag_put(o,
+               "  j_ = (int32_t)b_ > (int32_t)iv_ ? "
+               "(uint64_t)((int64_t)(int32_t)b_ "
+               "- (int32_t)iv_ + %llu) / %llu : 1;\n",
                (unsigned long long)S - 1, (unsigned long long)S);
       else
-        ag_put(o, "  j_ = (int32_t)b_ >= (int32_t)iv_ ? (uint64_t)((int64_t)(int32_t)b_ "
-                  "- (int32_t)iv_) / %llu + 1 : 1;\n",
+        ag_put(o,
+               "  j_ = (int32_t)b_ >= (int32_t)iv_ ? "
+               "(uint64_t)((int64_t)(int32_t)b_ "
+               "- (int32_t)iv_) / %llu + 1 : 1;\n",
                (unsigned long long)S);
-      ag_put(o, "  if ((int32_t)iv_ >= 0 && (uint64_t)iv_ + j_ * %lluu <= "
-                "0x7FFFFFFFu) n_ = j_;\n",
+      ag_put(o,
+             "  if ((int32_t)iv_ >= 0 && (uint64_t)iv_ + j_ * %lluu <= "
+             "0x7FFFFFFFu) n_ = j_;\n",
              (unsigned long long)S);
   }
-  ag_put(o, "  if (n_ && n_ - 1 <= (uint64_t)budget) {\n"
-            "    uint64_t ms_ = cx->memsize; int ok_ = 1;\n");
+  ag_put(o,
+         "  if (n_ && n_ - 1 <= (uint64_t)budget) {\n"
+         "    uint64_t ms_ = cx->memsize; int ok_ = 1;\n");
   /* one base per group of accesses (so that the C compiler sees accesses
    * next to each other as such), then every access checked at its first
    * and last iteration */
   for (uint32_t k = 0; k < lp->nacc; k++) {
     const ag_acc *a = &lp->acc[k];
     if (a->group != k) continue;
-    ag_put(o, "    int64_t gb_%u = %lldll * (int64_t)iv_", k, (long long)a->a.k);
+    ag_put(o, "    int64_t gb_%u = %lldll * (int64_t)iv_", k,
+           (long long)a->a.k);
     if (a->a.has_inv)
       ag_put(o, " + %lldll * (int64_t)%s", (long long)a->a.ic,
              RD(a->a.inv, AT_I32));
@@ -2313,10 +2421,11 @@ static bool ag_fast_copy(ag *g, ag_fn *F, const ag_loop *lp, cl_aot_src *o) {
     pos += in.len;
   }
   F->fast = NULL;
-  ag_put(o, "      }\n"
-            "      budget -= (int64_t)(n_ - 1); *(volatile int64_t *)&cx->budget "
-            "= budget;\n"
-            "      goto L%u;\n    }\n  }\n}\n",
+  ag_put(o,
+         "      }\n"
+         "      budget -= (int64_t)(n_ - 1); *(volatile int64_t *)&cx->budget "
+         "= budget;\n"
+         "      goto L%u;\n    }\n  }\n}\n",
          lp->next);
   return true;
 }
@@ -2451,10 +2560,14 @@ static bool ag_function(ag *g, uint32_t defidx, cl_aot_src *body) {
     bool any = false;
     for (uint32_t s = 0; s < F.nslots; s++) {
       if (!F.decl[t][s] || is_param[t][s]) continue;
-      if (!any) ag_put(o, "  %s", ag_ctype[t]);
-      else ag_put(o, ",");
-      if (t == AT_V128) ag_put(o, " s%u%c = {0}", s, ag_suffix[t]);
-      else ag_put(o, " s%u%c = 0", s, ag_suffix[t]);
+      if (!any)
+        ag_put(o, "  %s", ag_ctype[t]);
+      else
+        ag_put(o, ",");
+      if (t == AT_V128)
+        ag_put(o, " s%u%c = {0}", s, ag_suffix[t]);
+      else
+        ag_put(o, " s%u%c = 0", s, ag_suffix[t]);
       any = true;
     }
     if (any) ag_put(o, ";\n");
@@ -2553,11 +2666,10 @@ static clave_status ag_fail_oom(ag *g) {
 #define AG_C_PER_CODE_BYTE 4
 #define AG_TU_MIN (192u << 10)
 
-static clave_status cl_aot_generate_tus(const clave_module *mod,
-                                        uint32_t flags, const char *key,
-                                        uint32_t ntus, uint64_t tu_target,
-                                        cl_aot_src *tus, cl_aot_src *out,
-                                        clave_error *err);
+static clave_status cl_aot_generate_tus(const clave_module *mod, uint32_t flags,
+                                        const char *key, uint32_t ntus,
+                                        uint64_t tu_target, cl_aot_src *tus,
+                                        cl_aot_src *out, clave_error *err);
 
 void cl_aot_srcs_free(cl_aot_src *tus, uint32_t n) {
   for (uint32_t i = 0; tus && i < n; i++) cl_aot_src_free(&tus[i]);
@@ -2579,8 +2691,8 @@ clave_status cl_aot_generate(const clave_module *mod, uint32_t flags,
   cl_aot_src *tus = calloc(ntus, sizeof *tus);
   cl_aot_src hdr;
   memset(&hdr, 0, sizeof hdr);
-  clave_status st = cl_aot_generate_tus(mod, flags, key, ntus, tu_target,
-                                        tus, &hdr, err);
+  clave_status st =
+      cl_aot_generate_tus(mod, flags, key, ntus, tu_target, tus, &hdr, err);
   cl_aot_src_free(&hdr);
   if (st != CLAVE_OK) {
     cl_aot_srcs_free(tus, ntus);
@@ -2593,11 +2705,10 @@ clave_status cl_aot_generate(const clave_module *mod, uint32_t flags,
   return CLAVE_OK;
 }
 
-static clave_status cl_aot_generate_tus(const clave_module *mod,
-                                        uint32_t flags, const char *key,
-                                        uint32_t ntus, uint64_t tu_target,
-                                        cl_aot_src *tus, cl_aot_src *out,
-                                        clave_error *err) {
+static clave_status cl_aot_generate_tus(const clave_module *mod, uint32_t flags,
+                                        const char *key, uint32_t ntus,
+                                        uint64_t tu_target, cl_aot_src *tus,
+                                        cl_aot_src *out, clave_error *err) {
   if (!tus) {
     cl_error_set(err, CLAVE_ENOMEM, "out of memory generating C");
     return CLAVE_ENOMEM;
@@ -2624,11 +2735,12 @@ static clave_status cl_aot_generate_tus(const clave_module *mod,
   ag_put(o, "/* generated by clave's AOT tier (%s) */\n#include <stdint.h>\n",
          cl_aot_gen_rev);
   ag_append(o, ag_prelude_abi, sizeof ag_prelude_abi - 1);
-  ag_put(o, "\nenum { CL_T_UNREACHABLE = %d, CL_T_OOB = %d, CL_T_DIV0 = %d, "
-            "CL_T_OVF = %d, CL_T_CONV = %d, CL_T_STACK = %d };\n",
-         CLAVE_TRAP_UNREACHABLE, CLAVE_TRAP_MEMORY_OOB,
-         CLAVE_TRAP_INT_DIV_ZERO, CLAVE_TRAP_INT_OVERFLOW,
-         CLAVE_TRAP_INVALID_CONVERSION, CLAVE_TRAP_CALL_STACK);
+  ag_put(o,
+         "\nenum { CL_T_UNREACHABLE = %d, CL_T_OOB = %d, CL_T_DIV0 = %d, "
+         "CL_T_OVF = %d, CL_T_CONV = %d, CL_T_STACK = %d };\n",
+         CLAVE_TRAP_UNREACHABLE, CLAVE_TRAP_MEMORY_OOB, CLAVE_TRAP_INT_DIV_ZERO,
+         CLAVE_TRAP_INT_OVERFLOW, CLAVE_TRAP_INVALID_CONVERSION,
+         CLAVE_TRAP_CALL_STACK);
   ag_append(o, ag_prelude, sizeof ag_prelude - 1);
   /* functions are static in one unit, hidden across several */
   ag_put(o, "#define CL_FN %s\n",
@@ -2704,8 +2816,9 @@ static clave_status cl_aot_generate_tus(const clave_module *mod,
     for (uint32_t k = 0, s = 0; k < ft->nparams; k++) {
       int t = ag_type(ft->params[k]);
       if (t == AT_V128)
-        ag_put(o, ", ({ cl_v128 v_; __builtin_memcpy(&v_, &io[%u], 16); v_; "
-                  "})",
+        ag_put(o,
+               ", ({ cl_v128 v_; __builtin_memcpy(&v_, &io[%u], 16); v_; "
+               "})",
                s);
       else
         ag_put(o, ", io[%u].%s", s, ag_field[t]);

@@ -273,24 +273,48 @@ static clave_value aot_slot_value(uint8_t type, const cl_slot *s) {
   memset(&v, 0, sizeof v);
   v.type = (clave_valtype)type;
   switch (type) {
-    case CL_I32: v.of.i32 = s->i32; break;
-    case CL_F32: v.of.f32_bits = s->u32; break;
-    case CL_I64: v.of.i64 = s->i64; break;
-    case CL_F64: v.of.f64_bits = s->u64; break;
-    case CL_V128: memcpy(v.of.v128, s, 16); break;
-    default: v.of.externref = s->ref; break;
+    case CL_I32:
+      v.of.i32 = s->i32;
+      break;
+    case CL_F32:
+      v.of.f32_bits = s->u32;
+      break;
+    case CL_I64:
+      v.of.i64 = s->i64;
+      break;
+    case CL_F64:
+      v.of.f64_bits = s->u64;
+      break;
+    case CL_V128:
+      memcpy(v.of.v128, s, 16);
+      break;
+    default:
+      v.of.externref = s->ref;
+      break;
   }
   return v;
 }
 
 static void aot_value_slot(const clave_value *v, uint8_t type, cl_slot *s) {
   switch (type) {
-    case CL_I32: s->u64 = (uint32_t)v->of.i32; break;
-    case CL_F32: s->u64 = v->of.f32_bits; break;
-    case CL_I64: s->i64 = v->of.i64; break;
-    case CL_F64: s->u64 = v->of.f64_bits; break;
-    case CL_V128: memcpy(s, v->of.v128, 16); break;
-    default: s->ref = v->of.externref; break;
+    case CL_I32:
+      s->u64 = (uint32_t)v->of.i32;
+      break;
+    case CL_F32:
+      s->u64 = v->of.f32_bits;
+      break;
+    case CL_I64:
+      s->i64 = v->of.i64;
+      break;
+    case CL_F64:
+      s->u64 = v->of.f64_bits;
+      break;
+    case CL_V128:
+      memcpy(s, v->of.v128, 16);
+      break;
+    default:
+      s->ref = v->of.externref;
+      break;
   }
 }
 
@@ -546,4 +570,6 @@ static const cl_aot_api aot_api = {
     .elem_drop = aot_elem_drop,
 };
 
-const cl_aot_api *cl_aot_api_table(void) { return &aot_api; }
+const cl_aot_api *cl_aot_api_table(void) {
+  return &aot_api;
+}

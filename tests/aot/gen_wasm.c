@@ -71,7 +71,9 @@ static void gw_put(gw *g, gw_bytes *b, const void *p, size_t n) {
   b->len += n;
 }
 
-static void gw_u8(gw *g, gw_bytes *b, uint8_t v) { gw_put(g, b, &v, 1); }
+static void gw_u8(gw *g, gw_bytes *b, uint8_t v) {
+  gw_put(g, b, &v, 1);
+}
 
 static void gw_uleb(gw *g, gw_bytes *b, uint64_t v) {
   do {
@@ -125,7 +127,9 @@ static bool gw_chance(gw *g, uint32_t percent) {
   return gw_below(g, 100) < percent;
 }
 
-static uint8_t gw_any_type(gw *g) { return gw_types[gw_below(g, 4)]; }
+static uint8_t gw_any_type(gw *g) {
+  return gw_types[gw_below(g, 4)];
+}
 
 /* ---- instructions ---- */
 
@@ -137,14 +141,13 @@ static void gw_i32_const(gw *g, int32_t v) {
 }
 
 static void gw_const(gw *g, uint8_t t) {
-  static const int64_t ints[] = {0,          1,          -1, 2,       7,
-                                 0x80,       0x7FFFFFFF, INT32_MIN, 0xFFFF,
-                                 0x10000,    -65536,     INT64_MIN, INT64_MAX};
-  static const uint32_t f32s[] = {0x00000000, 0x80000000, 0x3F800000,
-                                  0xBF800000, 0x3FC00000, 0x7F800000,
-                                  0xFF800000, 0x7FC00000, 0x7FA00001,
-                                  0xFFC00123, 0x00000001, 0x7F7FFFFF,
-                                  0x4F000000, 0xCF000000, 0x5F800000};
+  static const int64_t ints[] = {0,      1,          -1,        2,      7,
+                                 0x80,   0x7FFFFFFF, INT32_MIN, 0xFFFF, 0x10000,
+                                 -65536, INT64_MIN,  INT64_MAX};
+  static const uint32_t f32s[] = {
+      0x00000000, 0x80000000, 0x3F800000, 0xBF800000, 0x3FC00000,
+      0x7F800000, 0xFF800000, 0x7FC00000, 0x7FA00001, 0xFFC00123,
+      0x00000001, 0x7F7FFFFF, 0x4F000000, 0xCF000000, 0x5F800000};
   static const uint64_t f64s[] = {
       0x0000000000000000ull, 0x8000000000000000ull, 0x3FF0000000000000ull,
       0xBFF8000000000000ull, 0x7FF0000000000000ull, 0xFFF0000000000000ull,
@@ -160,16 +163,16 @@ static void gw_const(gw *g, uint8_t t) {
       break;
     }
     case T_I64: {
-      int64_t v = gw_chance(g, 50) ? ints[gw_below(g, 13)]
-                                   : (int64_t)gw_next(g);
+      int64_t v =
+          gw_chance(g, 50) ? ints[gw_below(g, 13)] : (int64_t)gw_next(g);
       if (gw_chance(g, 30)) v = (int64_t)gw_below(g, 100);
       OP(0x42);
       gw_sleb(g, g->b, v);
       break;
     }
     case T_F32: {
-      uint32_t bits = gw_chance(g, 70) ? f32s[gw_below(g, 15)]
-                                       : (uint32_t)gw_next(g);
+      uint32_t bits =
+          gw_chance(g, 70) ? f32s[gw_below(g, 15)] : (uint32_t)gw_next(g);
       OP(0x43);
       gw_put(g, g->b, &bits, 4);
       break;
@@ -214,40 +217,68 @@ typedef struct gw_op {
 
 static const gw_op gw_ops[] = {
     /* i32 */
-    {0x45, T_I32, 0, T_I32},     {0x50, T_I64, 0, T_I32},
-    {0x67, T_I32, 0, T_I32},     {0x68, T_I32, 0, T_I32},
-    {0x69, T_I32, 0, T_I32},     {0xA7, T_I64, 0, T_I32},
-    {0xA8, T_F32, 0, T_I32},     {0xA9, T_F32, 0, T_I32},
-    {0xAA, T_F64, 0, T_I32},     {0xAB, T_F64, 0, T_I32},
-    {0xBC, T_F32, 0, T_I32},     {0xC0, T_I32, 0, T_I32},
-    {0xC1, T_I32, 0, T_I32},     {0xFC00, T_F32, 0, T_I32},
-    {0xFC01, T_F32, 0, T_I32},   {0xFC02, T_F64, 0, T_I32},
+    {0x45, T_I32, 0, T_I32},
+    {0x50, T_I64, 0, T_I32},
+    {0x67, T_I32, 0, T_I32},
+    {0x68, T_I32, 0, T_I32},
+    {0x69, T_I32, 0, T_I32},
+    {0xA7, T_I64, 0, T_I32},
+    {0xA8, T_F32, 0, T_I32},
+    {0xA9, T_F32, 0, T_I32},
+    {0xAA, T_F64, 0, T_I32},
+    {0xAB, T_F64, 0, T_I32},
+    {0xBC, T_F32, 0, T_I32},
+    {0xC0, T_I32, 0, T_I32},
+    {0xC1, T_I32, 0, T_I32},
+    {0xFC00, T_F32, 0, T_I32},
+    {0xFC01, T_F32, 0, T_I32},
+    {0xFC02, T_F64, 0, T_I32},
     {0xFC03, T_F64, 0, T_I32},
     /* i64 */
-    {0x79, T_I64, 0, T_I64},     {0x7A, T_I64, 0, T_I64},
-    {0x7B, T_I64, 0, T_I64},     {0xAC, T_I32, 0, T_I64},
-    {0xAD, T_I32, 0, T_I64},     {0xAE, T_F32, 0, T_I64},
-    {0xAF, T_F32, 0, T_I64},     {0xB0, T_F64, 0, T_I64},
-    {0xB1, T_F64, 0, T_I64},     {0xBD, T_F64, 0, T_I64},
-    {0xC2, T_I64, 0, T_I64},     {0xC3, T_I64, 0, T_I64},
-    {0xC4, T_I64, 0, T_I64},     {0xFC04, T_F32, 0, T_I64},
-    {0xFC05, T_F32, 0, T_I64},   {0xFC06, T_F64, 0, T_I64},
+    {0x79, T_I64, 0, T_I64},
+    {0x7A, T_I64, 0, T_I64},
+    {0x7B, T_I64, 0, T_I64},
+    {0xAC, T_I32, 0, T_I64},
+    {0xAD, T_I32, 0, T_I64},
+    {0xAE, T_F32, 0, T_I64},
+    {0xAF, T_F32, 0, T_I64},
+    {0xB0, T_F64, 0, T_I64},
+    {0xB1, T_F64, 0, T_I64},
+    {0xBD, T_F64, 0, T_I64},
+    {0xC2, T_I64, 0, T_I64},
+    {0xC3, T_I64, 0, T_I64},
+    {0xC4, T_I64, 0, T_I64},
+    {0xFC04, T_F32, 0, T_I64},
+    {0xFC05, T_F32, 0, T_I64},
+    {0xFC06, T_F64, 0, T_I64},
     {0xFC07, T_F64, 0, T_I64},
     /* f32 */
-    {0x8B, T_F32, 0, T_F32},     {0x8C, T_F32, 0, T_F32},
-    {0x8D, T_F32, 0, T_F32},     {0x8E, T_F32, 0, T_F32},
-    {0x8F, T_F32, 0, T_F32},     {0x90, T_F32, 0, T_F32},
-    {0x91, T_F32, 0, T_F32},     {0xB2, T_I32, 0, T_F32},
-    {0xB3, T_I32, 0, T_F32},     {0xB4, T_I64, 0, T_F32},
-    {0xB5, T_I64, 0, T_F32},     {0xB6, T_F64, 0, T_F32},
+    {0x8B, T_F32, 0, T_F32},
+    {0x8C, T_F32, 0, T_F32},
+    {0x8D, T_F32, 0, T_F32},
+    {0x8E, T_F32, 0, T_F32},
+    {0x8F, T_F32, 0, T_F32},
+    {0x90, T_F32, 0, T_F32},
+    {0x91, T_F32, 0, T_F32},
+    {0xB2, T_I32, 0, T_F32},
+    {0xB3, T_I32, 0, T_F32},
+    {0xB4, T_I64, 0, T_F32},
+    {0xB5, T_I64, 0, T_F32},
+    {0xB6, T_F64, 0, T_F32},
     {0xBE, T_I32, 0, T_F32},
     /* f64 */
-    {0x99, T_F64, 0, T_F64},     {0x9A, T_F64, 0, T_F64},
-    {0x9B, T_F64, 0, T_F64},     {0x9C, T_F64, 0, T_F64},
-    {0x9D, T_F64, 0, T_F64},     {0x9E, T_F64, 0, T_F64},
-    {0x9F, T_F64, 0, T_F64},     {0xB7, T_I32, 0, T_F64},
-    {0xB8, T_I32, 0, T_F64},     {0xB9, T_I64, 0, T_F64},
-    {0xBA, T_I64, 0, T_F64},     {0xBB, T_F32, 0, T_F64},
+    {0x99, T_F64, 0, T_F64},
+    {0x9A, T_F64, 0, T_F64},
+    {0x9B, T_F64, 0, T_F64},
+    {0x9C, T_F64, 0, T_F64},
+    {0x9D, T_F64, 0, T_F64},
+    {0x9E, T_F64, 0, T_F64},
+    {0x9F, T_F64, 0, T_F64},
+    {0xB7, T_I32, 0, T_F64},
+    {0xB8, T_I32, 0, T_F64},
+    {0xB9, T_I64, 0, T_F64},
+    {0xBA, T_I64, 0, T_F64},
+    {0xBB, T_F32, 0, T_F64},
     {0xBF, T_I64, 0, T_F64},
 };
 
@@ -291,8 +322,10 @@ static void gw_binary(gw *g, uint8_t t) {
   gw_expr(g, o->a);
   /* a constant right operand now and then: divisions by 0 and -1, shifts
    * by large counts, immediate forms in the translation */
-  if (gw_chance(g, 30)) gw_const(g, o->a);
-  else gw_expr(g, o->a);
+  if (gw_chance(g, 30))
+    gw_const(g, o->a);
+  else
+    gw_expr(g, o->a);
   uint8_t op = (uint8_t)(o->lo + gw_below(g, (uint32_t)(o->hi - o->lo + 1)));
   /* division and remainder trap on zero: less often */
   if (((op >= 0x6D && op <= 0x70) || (op >= 0x7F && op <= 0x82)) &&
@@ -394,7 +427,8 @@ static int gw_func_returning(gw *g, uint8_t t) {
 }
 
 static uint32_t gw_callee(gw *g) {
-  if (gw_chance(g, 12) || g->cur + 1 >= g->nfuncs) return gw_below(g, g->nfuncs);
+  if (gw_chance(g, 12) || g->cur + 1 >= g->nfuncs)
+    return gw_below(g, g->nfuncs);
   uint32_t later = g->nfuncs - g->cur - 1;
   uint32_t k = gw_below(g, later + GW_NIMPORTS);
   return k < GW_NIMPORTS ? k : g->cur + 1 + (k - GW_NIMPORTS);
@@ -416,20 +450,19 @@ static void gw_leaf(gw *g, uint8_t t) {
 /* ---- v128 ----
  * SIMD sub-opcodes by shape (core 2.0), for random v128 expressions */
 static const uint8_t gw_v_unary[] = {
-    77,  96,  97,  98,  103, 104, 105, 106, 116, 117, 122, 148, 124, 125,
-    126, 127, 128, 129, 135, 136, 137, 138, 160, 161, 167, 168, 169, 170,
-    192, 193, 199, 200, 201, 202, 224, 225, 227, 236, 237, 239, 94,  95,
-    248, 249, 250, 251, 252, 253, 254, 255};
+    77,  96,  97,  98,  103, 104, 105, 106, 116, 117, 122, 148, 124,
+    125, 126, 127, 128, 129, 135, 136, 137, 138, 160, 161, 167, 168,
+    169, 170, 192, 193, 199, 200, 201, 202, 224, 225, 227, 236, 237,
+    239, 94,  95,  248, 249, 250, 251, 252, 253, 254, 255};
 static const uint8_t gw_v_binary[] = {
-    14,  35,  36,  37,  38,  39,  40,  41,  42,  43,  44,  45,  46,  47,
-    48,  49,  50,  51,  52,  53,  54,  55,  56,  57,  58,  59,  60,  61,
-    62,  63,  64,  65,  66,  67,  68,  69,  70,  71,  72,  73,  74,  75,
-    76,  78,  79,  80,  81,  101, 102, 110, 111, 112, 113, 114, 115, 118,
-    119, 120, 121, 123, 130, 133, 134, 142, 143, 144, 145, 146, 147, 149,
-    150, 151, 152, 153, 155, 156, 157, 158, 159, 174, 177, 181, 182, 183,
-    184, 185, 186, 188, 189, 190, 191, 206, 209, 213, 214, 215, 216, 217,
-    218, 219, 220, 221, 222, 223, 228, 229, 230, 231, 232, 233, 234, 235,
-    240, 241, 242, 243, 244, 245, 246, 247};
+    14,  35,  36,  37,  38,  39,  40,  41,  42,  43,  44,  45,  46,  47,  48,
+    49,  50,  51,  52,  53,  54,  55,  56,  57,  58,  59,  60,  61,  62,  63,
+    64,  65,  66,  67,  68,  69,  70,  71,  72,  73,  74,  75,  76,  78,  79,
+    80,  81,  101, 102, 110, 111, 112, 113, 114, 115, 118, 119, 120, 121, 123,
+    130, 133, 134, 142, 143, 144, 145, 146, 147, 149, 150, 151, 152, 153, 155,
+    156, 157, 158, 159, 174, 177, 181, 182, 183, 184, 185, 186, 188, 189, 190,
+    191, 206, 209, 213, 214, 215, 216, 217, 218, 219, 220, 221, 222, 223, 228,
+    229, 230, 231, 232, 233, 234, 235, 240, 241, 242, 243, 244, 245, 246, 247};
 static const uint8_t gw_v_shift[] = {107, 108, 109, 139, 140, 141,
                                      171, 172, 173, 203, 204, 205};
 static const uint8_t gw_v_test[] = {83, 99, 100, 131, 132, 163, 164, 195, 196};
@@ -452,8 +485,9 @@ static void gw_vleaf(gw *g) {
   for (int i = 0; i < 4; i++) {
     uint32_t w = gw_chance(g, 30)   ? 0x7FC00000u | (uint32_t)gw_below(g, 8)
                  : gw_chance(g, 30) ? (uint32_t)gw_below(g, 300)
-                 : gw_chance(g, 30) ? 0x3F800000u + (uint32_t)gw_below(g, 1 << 22)
-                                    : (uint32_t)gw_next(g);
+                 : gw_chance(g, 30)
+                     ? 0x3F800000u + (uint32_t)gw_below(g, 1 << 22)
+                     : (uint32_t)gw_next(g);
     gw_put(g, g->b, &w, 4);
   }
 }
@@ -480,8 +514,8 @@ static void gw_vexpr(gw *g) {
     gw_expr(g, T_I32);
     gw_simd(g, gw_v_shift[gw_below(g, sizeof gw_v_shift)]);
   } else if (k < 70) {
-    static const uint8_t splat_t[6] = {T_I32, T_I32, T_I32, T_I64, T_F32,
-                                       T_F64};
+    static const uint8_t splat_t[6] = {T_I32, T_I32, T_I32,
+                                       T_I64, T_F32, T_F64};
     uint32_t w = gw_below(g, 6);
     gw_expr(g, splat_t[w]);
     gw_simd(g, 15 + w);
@@ -550,9 +584,18 @@ static void gw_from_v128(gw *g, uint8_t t) {
       }
       break;
     }
-    case T_I64: gw_simd(g, 29); gw_u8(g, g->b, (uint8_t)gw_below(g, 2)); break;
-    case T_F32: gw_simd(g, 31); gw_u8(g, g->b, (uint8_t)gw_below(g, 4)); break;
-    default: gw_simd(g, 33); gw_u8(g, g->b, (uint8_t)gw_below(g, 2)); break;
+    case T_I64:
+      gw_simd(g, 29);
+      gw_u8(g, g->b, (uint8_t)gw_below(g, 2));
+      break;
+    case T_F32:
+      gw_simd(g, 31);
+      gw_u8(g, g->b, (uint8_t)gw_below(g, 4));
+      break;
+    default:
+      gw_simd(g, 33);
+      gw_u8(g, g->b, (uint8_t)gw_below(g, 2));
+      break;
   }
 }
 
@@ -621,8 +664,10 @@ static void gw_expr(gw *g, uint8_t t) {
     } else {
       /* through the table: usually at the function's own slot */
       gw_call_args(g, &g->sigs[f]);
-      if (gw_chance(g, 85)) gw_i32_const(g, f);
-      else gw_expr(g, T_I32);
+      if (gw_chance(g, 85))
+        gw_i32_const(g, f);
+      else
+        gw_expr(g, T_I32);
       OP(0x11);
       gw_uleb(g, g->b, g->type_of[f]);
       OP(0x00);
@@ -790,8 +835,10 @@ static void gw_stmt(gw *g) {
       gw_uleb(g, g->b, f);
     } else {
       /* any slot, any type: may trap (undefined, null or mismatched) */
-      if (gw_chance(g, 85)) gw_i32_const(g, (int32_t)f);
-      else gw_i32_const(g, (int32_t)gw_below(g, g->nfuncs + 3));
+      if (gw_chance(g, 85))
+        gw_i32_const(g, (int32_t)f);
+      else
+        gw_i32_const(g, (int32_t)gw_below(g, g->nfuncs + 3));
       OP(0x11);
       gw_uleb(g, g->b, g->type_of[f]);
       OP(0x00);
@@ -881,8 +928,8 @@ static void gw_fast_loop(gw *g) {
   static const uint8_t cmps[5] = {0x47, 0x49, 0x48, 0x4D, 0x4C};
   uint8_t cmp = cmps[gw_below(g, 5)];
   int32_t step = 1 << gw_below(g, 4);
-  int32_t start = gw_chance(g, 70) ? (int32_t)gw_below(g, 32)
-                                   : (int32_t)gw_next(g);
+  int32_t start =
+      gw_chance(g, 70) ? (int32_t)gw_below(g, 32) : (int32_t)gw_next(g);
   int64_t n = 1 + gw_below(g, 24);
   int32_t bound = (int32_t)((int64_t)start + n * step);
   if (gw_chance(g, 10)) bound = (int32_t)gw_next(g);

@@ -98,8 +98,7 @@ static clave_engine *engine_for(const tier_cfg *c, const char *cache_dir) {
   return e;
 }
 
-static clave_module *load(clave_engine *e, const char *name,
-                          clave_tier want) {
+static clave_module *load(clave_engine *e, const char *name, clave_tier want) {
   size_t len;
   uint8_t *bytes = read_file(name, &len);
   clave_module *m = NULL;
@@ -291,17 +290,20 @@ static bool same_value(const clave_value *a, const clave_value *b) {
   if (a->type != b->type) return false;
   switch (a->type) {
     case CLAVE_I32:
-    case CLAVE_F32: return a->of.i32 == b->of.i32;
+    case CLAVE_F32:
+      return a->of.i32 == b->of.i32;
     case CLAVE_I64:
-    case CLAVE_F64: return a->of.i64 == b->of.i64;
-    default: return true; /* references: instance-specific pointers */
+    case CLAVE_F64:
+      return a->of.i64 == b->of.i64;
+    default:
+      return true; /* references: instance-specific pointers */
   }
 }
 
 static void describe(const outcome *o, char *buf, size_t len) {
-  int n = snprintf(buf, len, "status %d trap %d exit %d msg '%s' fuel %llu",
-                   o->st, o->trap, o->exit_code, o->msg,
-                   (unsigned long long)o->fuel);
+  int n =
+      snprintf(buf, len, "status %d trap %d exit %d msg '%s' fuel %llu", o->st,
+               o->trap, o->exit_code, o->msg, (unsigned long long)o->fuel);
   for (uint32_t i = 0; i < o->nres && n > 0 && (size_t)n < len; i++)
     n += snprintf(buf + n, len - (size_t)n, " r%u=%llx", i,
                   (unsigned long long)o->res[i].of.i64);
@@ -334,8 +336,7 @@ static void step(steps *s, const char *what, outcome o) {
 
 typedef void (*scenario_fn)(world *w, steps *s);
 
-static void compare_tiers(const char *name, scenario_fn fn,
-                          steps *interp_out) {
+static void compare_tiers(const char *name, scenario_fn fn, steps *interp_out) {
   steps all[NCFG];
   for (size_t c = 0; c < NCFG; c++) {
     world w;
@@ -359,23 +360,23 @@ static void compare_tiers(const char *name, scenario_fn fn,
   *interp_out = all[0];
 }
 
-static void expect(const steps *s, int i, clave_status st,
-                   clave_trap_kind kind, const char *msg_prefix) {
+static void expect(const steps *s, int i, clave_status st, clave_trap_kind kind,
+                   const char *msg_prefix) {
   const outcome *o = &s->o[i];
   CHECK(o->st == st, "%s: status %d, want %d (%s)", s->what[i], o->st, st,
         o->msg);
-  CHECK(o->trap == kind, "%s: trap %d, want %d (%s)", s->what[i], o->trap,
-        kind, o->msg);
+  CHECK(o->trap == kind, "%s: trap %d, want %d (%s)", s->what[i], o->trap, kind,
+        o->msg);
   if (msg_prefix)
     CHECK(strncmp(o->msg, msg_prefix, strlen(msg_prefix)) == 0,
           "%s: message '%s', want '%s...'", s->what[i], o->msg, msg_prefix);
 }
 
 static void expect_i32(const steps *s, int i, int32_t v) {
-  CHECK(s->o[i].st == CLAVE_OK && s->o[i].nres >= 1 &&
-            s->o[i].res[0].of.i32 == v,
-        "%s: want %d, got status %d value %d (%s)", s->what[i], v,
-        s->o[i].st, s->o[i].res[0].of.i32, s->o[i].msg);
+  CHECK(
+      s->o[i].st == CLAVE_OK && s->o[i].nres >= 1 && s->o[i].res[0].of.i32 == v,
+      "%s: want %d, got status %d value %d (%s)", s->what[i], v, s->o[i].st,
+      s->o[i].res[0].of.i32, s->o[i].msg);
 }
 
 /* ---- scenarios ---- */
@@ -520,8 +521,10 @@ static void check_stack(void) {
   compare_tiers("stack", sc_stack, &s);
   for (int i = 0; i < s.n; i += 2)
     expect(&s, i, CLAVE_ETRAP, CLAVE_TRAP_CALL_STACK, "call stack exhausted");
-  CHECK(s.o[5].res[0].of.i32 == 100, "depth limit 100 reached 100 frames, "
-        "got %d", s.o[5].res[0].of.i32);
+  CHECK(s.o[5].res[0].of.i32 == 100,
+        "depth limit 100 reached 100 frames, "
+        "got %d",
+        s.o[5].res[0].of.i32);
 }
 
 static void sc_memory(world *w, steps *s) {
@@ -611,9 +614,9 @@ static void check_calls(void) {
   CHECK(s.o[2].exit_code == 3, "exit code 3, got %d", s.o[2].exit_code);
   expect_i32(&s, 3, 41);
   expect_i32(&s, 4, 42);
-  expect(&s, 5, CLAVE_ETRAP, CLAVE_TRAP_UNDEFINED_ELEMENT,
-         "undefined element");
-  CHECK(s.o[6].nres == 4 && s.o[6].res[0].of.f64_bits == 0xfff4000000000123ull &&
+  expect(&s, 5, CLAVE_ETRAP, CLAVE_TRAP_UNDEFINED_ELEMENT, "undefined element");
+  CHECK(s.o[6].nres == 4 &&
+            s.o[6].res[0].of.f64_bits == 0xfff4000000000123ull &&
             s.o[6].res[1].of.f32_bits == 0x7fa00001u &&
             s.o[6].res[2].of.i64 == -1 && s.o[6].res[3].of.i32 == -7,
         "mix passes every value through unchanged");
@@ -786,16 +789,14 @@ static void check_cache(void) {
   clave_aot_info info;
   clave_error err;
   /* AUTO, small module, nothing cached: the interpreter, with why */
-  CHECK(try_load(CLAVE_TIER_AUTO, 0, sub, "fac.wasm", &info, &err) ==
-                CLAVE_OK &&
-            info.tier == CLAVE_TIER_INTERP &&
-            strstr(info.note, "under the 32768 bytes that pay for a compile"),
-        "auto keeps the interpreter for a small uncached module: %s",
-        info.note);
+  CHECK(
+      try_load(CLAVE_TIER_AUTO, 0, sub, "fac.wasm", &info, &err) == CLAVE_OK &&
+          info.tier == CLAVE_TIER_INTERP &&
+          strstr(info.note, "under the 32768 bytes that pay for a compile"),
+      "auto keeps the interpreter for a small uncached module: %s", info.note);
   CHECK(count_files(sub, ".so") == 0, "auto compiled nothing");
   /* AOT compiles and caches */
-  CHECK(try_load(CLAVE_TIER_AOT, 0, sub, "fac.wasm", &info, &err) ==
-                CLAVE_OK &&
+  CHECK(try_load(CLAVE_TIER_AOT, 0, sub, "fac.wasm", &info, &err) == CLAVE_OK &&
             info.tier == CLAVE_TIER_AOT && !info.cached &&
             info.compile_ms > 0 && info.c_bytes > 0,
         "aot compiles: %s", err.message);
@@ -806,15 +807,14 @@ static void check_cache(void) {
   CHECK(stat(sub, &st) == 0 && (st.st_mode & 0777) == 0700,
         "cache folder created 0700");
   /* a second engine finds it */
-  CHECK(try_load(CLAVE_TIER_AOT, 0, sub, "fac.wasm", &info, &err) ==
-                CLAVE_OK &&
+  CHECK(try_load(CLAVE_TIER_AOT, 0, sub, "fac.wasm", &info, &err) == CLAVE_OK &&
             info.cached && strstr(info.object, sub) == info.object,
         "aot loads from the cache");
   /* and now AUTO takes it too */
-  CHECK(try_load(CLAVE_TIER_AUTO, 0, sub, "fac.wasm", &info, &err) ==
-                CLAVE_OK &&
-            info.tier == CLAVE_TIER_AOT && info.cached,
-        "auto takes a cached object");
+  CHECK(
+      try_load(CLAVE_TIER_AUTO, 0, sub, "fac.wasm", &info, &err) == CLAVE_OK &&
+          info.tier == CLAVE_TIER_AOT && info.cached,
+      "auto takes a cached object");
   /* bounds checks are another object */
   CHECK(try_load(CLAVE_TIER_AOT, CLAVE_ENGINE_AOT_BOUNDS_CHECKS, sub,
                  "fac.wasm", &info, &err) == CLAVE_OK &&
@@ -830,12 +830,10 @@ static void check_cache(void) {
     fputs("not an ELF object", f);
     fclose(f);
   }
-  CHECK(try_load(CLAVE_TIER_AOT, 0, sub, "fac.wasm", &info, &err) ==
-                CLAVE_OK &&
+  CHECK(try_load(CLAVE_TIER_AOT, 0, sub, "fac.wasm", &info, &err) == CLAVE_OK &&
             !info.cached,
         "a corrupt object is rebuilt: %s", err.message);
-  CHECK(try_load(CLAVE_TIER_AOT, 0, sub, "fac.wasm", &info, &err) ==
-                CLAVE_OK &&
+  CHECK(try_load(CLAVE_TIER_AOT, 0, sub, "fac.wasm", &info, &err) == CLAVE_OK &&
             info.cached,
         "and then loaded");
   /* no cache: nothing written */
@@ -878,8 +876,8 @@ static void check_cache(void) {
   s = try_load(CLAVE_TIER_AOT, CLAVE_ENGINE_AOT_NO_CACHE, sub, "fac.wasm",
                &info, &err);
   CHECK(s == CLAVE_EIO &&
-            strncmp(err.message, "AOT: the C compiler /bin/false failed (exit 1)",
-                    46) == 0,
+            strncmp(err.message,
+                    "AOT: the C compiler /bin/false failed (exit 1)", 46) == 0,
         "failing compiler: %s", err.message);
   unsetenv("CLAVE_CC");
   rm_tree(sub2);
@@ -929,8 +927,8 @@ static size_t big_module(uint8_t *out, size_t cap, uint32_t nf) {
     c += b - body;
   }
   uint8_t *o = out;
-  static const uint8_t head[] = {0, 'a', 's', 'm', 1, 0, 0, 0,
-                                 1, 6, 1, 0x60, 1, 0x7F, 1, 0x7F};
+  static const uint8_t head[] = {0, 'a', 's', 'm',  1, 0,    0, 0,
+                                 1, 6,   1,   0x60, 1, 0x7F, 1, 0x7F};
   memcpy(o, head, sizeof head);
   o += sizeof head;
   /* functions */
@@ -984,8 +982,8 @@ static void check_big_module(void) {
     clave_engine_free(e);
   }
   for (size_t c = 1; c < NCFG; c++)
-    CHECK(got[c] == got[0], "big module: %s gives %d, interp %d",
-          cfgs[c].name, got[c], got[0]);
+    CHECK(got[c] == got[0], "big module: %s gives %d, interp %d", cfgs[c].name,
+          got[c], got[0]);
 }
 
 /* four processes compile one module into one empty cache at once */
@@ -1075,8 +1073,7 @@ static void check_foreign_faults(void) {
         clave_linker_define(l, "host", "table", t);
         clave_instance *inst = NULL;
         clave_error err;
-        if (clave_linker_instantiate(l, w.aot_m, NULL, &inst, &err) ==
-            CLAVE_OK)
+        if (clave_linker_instantiate(l, w.aot_m, NULL, &inst, &err) == CLAVE_OK)
           call(inst, "call_add1", &a, 1);
       }
       _exit(0); /* survived: wrong */

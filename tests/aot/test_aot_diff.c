@@ -75,8 +75,9 @@ static clave_status host_mix(clave_caller *caller, const clave_value *args,
   int64_t b = args[1].of.i64;
   if (a == 0x7777)
     return clave_caller_trap(caller, CLAVE_TRAP_HOST, "mix refused %d", a);
-  results[0] = clave_i32((int32_t)((uint32_t)a * 31u ^
-                                   (uint32_t)((uint64_t)b ^ ((uint64_t)b >> 32))));
+  results[0] =
+      clave_i32((int32_t)((uint32_t)a * 31u ^
+                          (uint32_t)((uint64_t)b ^ ((uint64_t)b >> 32))));
   return CLAVE_OK;
 }
 
@@ -99,8 +100,10 @@ static clave_func *host(clave_engine *e, int np, clave_host_fn fn) {
 
 /* a result or global, with a NaN written as such (its bits may differ) */
 static void rec_value(record *r, clave_valtype t, const clave_value *v) {
-  if (t == CLAVE_F32 && v->of.f32 != v->of.f32) rec(r, " nan32");
-  else if (t == CLAVE_F64 && v->of.f64 != v->of.f64) rec(r, " nan64");
+  if (t == CLAVE_F32 && v->of.f32 != v->of.f32)
+    rec(r, " nan32");
+  else if (t == CLAVE_F64 && v->of.f64 != v->of.f64)
+    rec(r, " nan64");
   else if (t == CLAVE_I32 || t == CLAVE_F32)
     rec(r, " %08" PRIx32, (uint32_t)v->of.i32);
   else
@@ -153,10 +156,17 @@ static clave_value arg_of(clave_valtype t, uint64_t *s) {
   v.type = t;
   uint64_t x = splitmix(s);
   switch (t) {
-    case CLAVE_I32: v.of.i32 = (x & 3) ? (int32_t)(x >> 40) % 70000 : (int32_t)x; break;
-    case CLAVE_I64: v.of.i64 = (x & 3) ? (int64_t)(x >> 40) : (int64_t)x; break;
-    case CLAVE_F32: v.of.f32 = (float)((int64_t)(x >> 40) - (1 << 23)) / 256.0f; break;
-    default: v.of.f64 = (double)((int64_t)(x >> 20) - (1ll << 43)) / 4096.0;
+    case CLAVE_I32:
+      v.of.i32 = (x & 3) ? (int32_t)(x >> 40) % 70000 : (int32_t)x;
+      break;
+    case CLAVE_I64:
+      v.of.i64 = (x & 3) ? (int64_t)(x >> 40) : (int64_t)x;
+      break;
+    case CLAVE_F32:
+      v.of.f32 = (float)((int64_t)(x >> 40) - (1 << 23)) / 256.0f;
+      break;
+    default:
+      v.of.f64 = (double)((int64_t)(x >> 20) - (1ll << 43)) / 4096.0;
   }
   return v;
 }
@@ -205,7 +215,8 @@ static void run_one(cfg *c, const uint8_t *bytes, size_t len, uint64_t seed,
     clave_functype ft;
     clave_func_type(f.of.func, &ft);
     clave_value args[4], res[2];
-    for (uint32_t k = 0; k < ft.nparams; k++) args[k] = arg_of(ft.params[k], &s);
+    for (uint32_t k = 0; k < ft.nparams; k++)
+      args[k] = arg_of(ft.params[k], &s);
     memset(&err, 0, sizeof err);
     st = clave_func_call(f.of.func, args, ft.nparams, res, ft.nresults, &err);
     rec(r, "%s: status %d", name, st);
@@ -278,10 +289,10 @@ int main(int argc, char **argv) {
     }
   }
   mkdir(cache, 0700);
-  cfg cfgs[3] = {{"interp", CLAVE_TIER_INTERP, 0, NULL},
-                 {"aot", CLAVE_TIER_AOT, 0, NULL},
-                 {"aot-bounds", CLAVE_TIER_AOT,
-                  CLAVE_ENGINE_AOT_BOUNDS_CHECKS, NULL}};
+  cfg cfgs[3] = {
+      {"interp", CLAVE_TIER_INTERP, 0, NULL},
+      {"aot", CLAVE_TIER_AOT, 0, NULL},
+      {"aot-bounds", CLAVE_TIER_AOT, CLAVE_ENGINE_AOT_BOUNDS_CHECKS, NULL}};
   for (int c = 0; c < 3; c++) {
     clave_engine_config ec;
     memset(&ec, 0, sizeof ec);
@@ -314,8 +325,8 @@ int main(int argc, char **argv) {
     clave_error err;
     memset(&err, 0, sizeof err);
     if (clave_module_validate(mod.p, mod.len, &err) != CLAVE_OK) {
-      printf("seed %" PRIu64 ": generated module does not validate: %s\n",
-             seed, err.message);
+      printf("seed %" PRIu64 ": generated module does not validate: %s\n", seed,
+             err.message);
       bad++;
       free(mod.p);
       continue;
@@ -344,8 +355,8 @@ int main(int argc, char **argv) {
     }
     for (size_t i = 0; i + 5 < recs[0].len; i++)
       if (memcmp(recs[0].text + i, "trap ", 5) == 0) calls_trapped++;
-    if (verbose) printf("seed %" PRIu64 ":\n%.*s", seed, (int)recs[0].len,
-                        recs[0].text);
+    if (verbose)
+      printf("seed %" PRIu64 ":\n%.*s", seed, (int)recs[0].len, recs[0].text);
     free(mod.p);
   }
   for (int c = 0; c < 3; c++) {
