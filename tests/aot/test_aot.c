@@ -659,6 +659,46 @@ static void check_deadline(void) {
   }
 }
 
+/* Threads, each with its own engine and instance in AOT, trapping on out
+ * of bounds accesses (faults) and stopping on fuel at once: every trap
+ * lands in its own thread's call. */
+typedef struct thread_job {
+  int traps_ok, results_ok;
+} thread_job;
+
+static void *thread_run(void *arg) {
+  thread_job *j = arg;
+  world w;
+  world_new(&w, &cfgs[1]);
+  clave_limits lim;
+  memset(&lim, 0, sizeof lim);
+  lim.fuel = 1u << 30;
+  clave_instance *t = inst_traps(&w, &lim);
+  for (int i = 0; i < 200; i++) {
+    clave_value a = clave_i32(65534 + (i % 3));
+    outcome o = call(t, "load_oob", &a, 1);
+    if (o.st == CLAVE_ETRAP && o.trap == CLAVE_TRAP_MEMORY_OOB) j->traps_ok++;
+    a = clave_i32(100 + i);
+    o = call(t, "count", &a, 1);
+    if (o.st == CLAVE_OK && o.res[0].of.i32 == 100 + i) j->results_ok++;
+  }
+  clave_instance_free(t);
+  world_free(&w);
+  return NULL;
+}
+
+static void check_threads(void) {
+  pthread_t th[3];
+  thread_job jobs[3];
+  memset(jobs, 0, sizeof jobs);
+  for (int i = 0; i < 3; i++) pthread_create(&th[i], NULL, thread_run, &jobs[i]);
+  for (int i = 0; i < 3; i++) pthread_join(th[i], NULL);
+  for (int i = 0; i < 3; i++)
+    CHECK(jobs[i].traps_ok == 200 && jobs[i].results_ok == 200,
+          "thread %d: %d traps and %d results of 200", i, jobs[i].traps_ok,
+          jobs[i].results_ok);
+}
+
 /* ---- the machinery ---- */
 
 static void check_sha256(void) {
@@ -1112,6 +1152,7 @@ int main(int argc, char **argv) {
   check_memory();
   check_calls();
   check_deadline();
+  check_threads();
   check_cache();
   check_big_module();
   check_concurrent();
