@@ -421,7 +421,10 @@ static void *aot_indirect(cl_aot_ctx *cx, uint32_t table, uint32_t type,
     r->ex->trap = CLAVE_TRAP_UNINITIALIZED_ELEMENT;
     aot_unwind(r);
   }
-  if (CL_UNLIKELY(!cl_sig_matches(&f->sig, &r->inst->m->types[type])))
+  /* functions of this module share their type's signature array: equal
+   * pointers are equal types, without comparing */
+  if (f->sig.types != r->inst->module->sig_types[type] &&
+      CL_UNLIKELY(!cl_sig_matches(&f->sig, &r->inst->m->types[type])))
     aot_trap(cx, CLAVE_TRAP_INDIRECT_TYPE);
   clave_instance *inst = r->inst;
   uint32_t ndef = inst->m->nfuncs - inst->m->nfunc_imports;
