@@ -612,11 +612,10 @@ static clave_status aot_prepare(cl_aot_engine *ae, clave_module *mod,
   clave_error cerr;
   memset(&cerr, 0, sizeof cerr);
   if (use_cache && !aot_cache_dir(ae, dir, sizeof dir, &cerr)) {
-    if (ae->tier == CLAVE_TIER_AOT) {
-      if (err) *err = cerr;
-      return cerr.status;
-    }
-    use_cache = false;
+    /* AOT fails; AUTO keeps the interpreter (compiling at every load
+     * would cost more than it could give back) */
+    if (err) *err = cerr;
+    return cerr.status;
   }
   if (use_cache) {
     snprintf(final, sizeof final, "%s/%s.so", dir, key);
