@@ -204,7 +204,10 @@ typedef struct clave_module clave_module;
 
 /* Decode, validate (every function) and translate a module.  The bytes are
  * copied.  On failure *out is NULL and err says what is wrong and where
- * (section, function index, byte offset). */
+ * (section, function index, byte offset).  In an engine of tier AOT (or
+ * AUTO, when its rule says so) the module is also compiled to native code,
+ * or its object loaded from the cache: the first load of a module can take
+ * seconds (docs/aot.md). */
 clave_status clave_module_load(clave_engine *engine, const uint8_t *bytes,
                                size_t len, clave_module **out,
                                clave_error *err);
