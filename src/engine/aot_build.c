@@ -60,20 +60,23 @@ extern char **environ;
  * signed arithmetic, IEEE floats without contraction into FMA or any fast
  * math, no errno from libm builtins (sqrt becomes one instruction). */
 static const char *const aot_cflags[] = {
-    "-O2",
-    "-fPIC",
-    "-shared",
-    "-w",
-    "-fvisibility=hidden",
-    "-fno-strict-aliasing",
-    "-fwrapv",
-    "-fno-fast-math",
-    "-ffp-contract=off",
-    "-frounding-math",
-    "-fsignaling-nans",
-    "-fno-math-errno",
-    "-fno-plt",
+    "-O2", "-fPIC", "-shared", "-w", "-fvisibility=hidden",
+    "-fno-strict-aliasing", "-fwrapv", "-fno-fast-math", "-ffp-contract=off",
+    "-frounding-math", "-fsignaling-nans", "-fno-math-errno", "-fno-plt",
     "-fvect-cost-model=dynamic",
+#if defined(__x86_64__) || defined(__i386__)
+    "-march=native",
+#endif
+};
+
+/* The same for clang (CLAVE_CC=clang-19), which knows neither
+ * -fsignaling-nans nor -fvect-cost-model: strict FP exception semantics
+ * keep it from folding x * 1 or x + -0 (which must quiet a signalling
+ * NaN). */
+static const char *const aot_cflags_clang[] = {
+    "-O2", "-fPIC", "-shared", "-w", "-fvisibility=hidden",
+    "-fno-strict-aliasing", "-fwrapv", "-fno-fast-math", "-ffp-contract=off",
+    "-ffp-exception-behavior=strict", "-fno-math-errno", "-fno-plt",
 #if defined(__x86_64__) || defined(__i386__)
     "-march=native",
 #endif
@@ -85,6 +88,7 @@ typedef struct cl_aot_engine {
   char *cache_dir; /* NULL: the default, resolved at use */
   bool cc_done;    /* compiler looked up */
   bool cc_found;
+  bool cc_clang;   /* its driver is clang: other flags */
   char cc[PATH_MAX];
   char cc_id[PATH_MAX + 64];
 } cl_aot_engine;
@@ -210,6 +214,8 @@ static bool aot_find_cc(cl_aot_engine *ae) {
   snprintf(ae->cc_id, sizeof ae->cc_id, "%s %lld %lld.%09ld", real,
            (long long)st.st_size, (long long)st.st_mtim.tv_sec,
            (long)st.st_mtim.tv_nsec);
+  const char *base = strrchr(real, '/');
+  ae->cc_clang = strstr(base ? base + 1 : real, "clang") != NULL;
   ae->cc_found = true;
   return true;
 }
@@ -228,6 +234,16 @@ static void aot_cpu_signature(cl_sha256 *s) {
 #endif
 }
 
+/* the compiler's flags: n set to their count */
+static const char *const *aot_flags(const cl_aot_engine *ae, size_t *n) {
+  if (ae->cc_clang) {
+    *n = sizeof aot_cflags_clang / sizeof aot_cflags_clang[0];
+    return aot_cflags_clang;
+  }
+  *n = sizeof aot_cflags / sizeof aot_cflags[0];
+  return aot_cflags;
+}
+
 static void aot_key(const cl_aot_engine *ae, const clave_module *mod,
                     uint32_t flags, char hex[65]) {
   cl_sha256 s;
@@ -237,8 +253,10 @@ static void aot_key(const cl_aot_engine *ae, const clave_module *mod,
                    CL_AOT_ABI_VERSION, cl_aot_gen_rev, flags);
   cl_sha256_update(&s, head, (size_t)n + 1);
   cl_sha256_update(&s, ae->cc_id, strlen(ae->cc_id) + 1);
-  for (size_t i = 0; i < sizeof aot_cflags / sizeof aot_cflags[0]; i++)
-    cl_sha256_update(&s, aot_cflags[i], strlen(aot_cflags[i]) + 1);
+  size_t nflags;
+  const char *const *flags_v = aot_flags(ae, &nflags);
+  for (size_t i = 0; i < nflags; i++)
+    cl_sha256_update(&s, flags_v[i], strlen(flags_v[i]) + 1);
   aot_cpu_signature(&s);
   const cl_module *m = mod->m;
   for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++) {
@@ -502,7 +520,8 @@ static clave_status aot_compile(const cl_aot_engine *ae, clave_module *mod,
   if (st != CLAVE_OK) return st;
   am->c_bytes = 0;
   for (uint32_t i = 0; i < ntu; i++) am->c_bytes += tus[i].len;
-  const size_t nf = sizeof aot_cflags / sizeof aot_cflags[0];
+  size_t nf;
+  const char *const *cflags = aot_flags(ae, &nf);
   char(*cpath)[PATH_MAX] = calloc(ntu, sizeof *cpath);
   char(*objs)[PATH_MAX] = calloc(ntu, sizeof *objs);
   aot_job *jobs = calloc(ntu + 1, sizeof *jobs);
@@ -527,7 +546,7 @@ static clave_status aot_compile(const cl_aot_engine *ae, clave_module *mod,
     const char *argv[nf + 8];
     size_t k = 0;
     argv[k++] = ae->cc;
-    for (size_t j = 0; j < nf; j++) argv[k++] = aot_cflags[j];
+    for (size_t j = 0; j < nf; j++) argv[k++] = cflags[j];
     if (ntu > 1) argv[k++] = "-c";
     argv[k++] = "-o";
     argv[k++] = ntu > 1 ? objs[i] : opath;

@@ -52,7 +52,7 @@
 #include "engine/aot.h"
 #include "engine/interp_ops.h"
 
-const char cl_aot_gen_rev[] = "gen-9";
+const char cl_aot_gen_rev[] = "gen-10";
 
 /* slot value types */
 enum { AT_I32, AT_I64, AT_F32, AT_F64, AT_REF, AT_V128, AT_N };
@@ -872,6 +872,11 @@ static const char ag_prelude_simd[] =
     "may_alias));\n"
     "CL_LDST(cl_v128u, cl_v128)\n"
     "#define VB(x) ((cl_v128)(x))\n"
+    "#ifdef __clang__\n"
+    "#define CL_SHUF(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)\n"
+    "#else\n"
+    "#define CL_SHUF(a, b, ...) __builtin_shuffle(a, b, (cl_u8x16){__VA_ARGS__})\n"
+    "#endif\n"
     "#define I8(x) ((cl_i8x16)(x))\n#define U8(x) ((cl_u8x16)(x))\n"
     "#define I16(x) ((cl_i16x8)(x))\n#define U16(x) ((cl_u16x8)(x))\n"
     "#define I32(x) ((cl_i32x4)(x))\n#define U32(x) ((cl_u32x4)(x))\n"
@@ -1652,11 +1657,11 @@ static void ag_simd_emit(ag_fn *F, cl_aot_src *o, const ag_simd *sd,
         uint32_t w = I(5 + 2 * k);
         for (int b = 0; b < 4; b++) m[4 * k + b] = (uint8_t)(w >> (8 * b));
       }
-      ag_put(o, " %s = __builtin_shuffle(", WR(S(2), V));
+      ag_put(o, " %s = CL_SHUF(", WR(S(2), V));
       ag_put(o, "%s, ", RD(S(3), V));
-      ag_put(o, "%s, (cl_u8x16){", RD(S(4), V));
-      for (int k = 0; k < 16; k++) ag_put(o, "%s%u", k ? ", " : "", m[k] & 31);
-      ag_put(o, "});");
+      ag_put(o, "%s", RD(S(4), V));
+      for (int k = 0; k < 16; k++) ag_put(o, ", %u", m[k] & 31);
+      ag_put(o, ");");
       break;
     }
     case CL_SIMD_SPLAT:
