@@ -51,6 +51,10 @@
 
 extern char **environ;
 
+/* The most C the tier hands to a compiler (a bound on its time and
+ * memory for hostile or giant modules; real payloads stay far below). */
+#define CL_AOT_MAX_C ((size_t)128 << 20)
+
 /* AUTO compiles a module that is not cached when its code section has at
  * least this many bytes. */
 #define CL_AOT_AUTO_MIN_CODE (32u << 10)
@@ -520,6 +524,14 @@ static clave_status aot_compile(const cl_aot_engine *ae, clave_module *mod,
   if (st != CLAVE_OK) return st;
   am->c_bytes = 0;
   for (uint32_t i = 0; i < ntu; i++) am->c_bytes += tus[i].len;
+  if (am->c_bytes > CL_AOT_MAX_C) {
+    aot_fail(err, CLAVE_EUNSUPPORTED,
+             "AOT: the module's C would be %zu MiB, over the %u MiB the tier "
+             "compiles",
+             am->c_bytes >> 20, (unsigned)(CL_AOT_MAX_C >> 20));
+    cl_aot_srcs_free(tus, ntu);
+    return CLAVE_EUNSUPPORTED;
+  }
   size_t nf;
   const char *const *cflags = aot_flags(ae, &nf);
   char(*cpath)[PATH_MAX] = calloc(ntu, sizeof *cpath);
