@@ -52,7 +52,7 @@
 #include "engine/aot.h"
 #include "engine/interp_ops.h"
 
-const char cl_aot_gen_rev[] = "gen-10";
+const char cl_aot_gen_rev[] = "gen-12";
 
 /* slot value types */
 enum { AT_I32, AT_I64, AT_F32, AT_F64, AT_REF, AT_V128, AT_N };
@@ -893,8 +893,11 @@ static const char ag_prelude_simd[] =
     "CL_WIDEN(cl_v128_load16x4_u, cl_u16x4, cl_u32x4)\n"
     "CL_WIDEN(cl_v128_load32x2_s, cl_i32x2, cl_i64x2)\n"
     "CL_WIDEN(cl_v128_load32x2_u, cl_u32x2, cl_u64x2)\n"
-    "#define CL_SPLAT(N, V, T, LANES) CL_INL cl_v128 N(T x) { V r; for (int "
-    "k = 0; k < LANES; k++) r[k] = x; return VB(r); }\n"
+    /* a vector plus a scalar broadcasts the scalar: one vpbroadcast (or
+     * movd+pshufd) where a lane-by-lane build costs a move per lane.
+     * Integers only (exact); float splats go through their bits below. */
+    "#define CL_SPLAT(N, V, T, LANES) CL_INL cl_v128 N(T x) { V r = (V){0} "
+    "+ x; return VB(r); }\n"
     "CL_SPLAT(cl_v128_load8_splat, cl_u8x16, uint8_t, 16)\n"
     "CL_SPLAT(cl_v128_load16_splat, cl_u16x8, uint16_t, 8)\n"
     "CL_SPLAT(cl_v128_load32_splat, cl_u32x4, uint32_t, 4)\n"
@@ -920,8 +923,10 @@ static const char ag_prelude_simd[] =
     "CL_SPLAT(cl_i16x8_splat, cl_u16x8, uint16_t, 8)\n"
     "CL_SPLAT(cl_i32x4_splat, cl_u32x4, uint32_t, 4)\n"
     "CL_SPLAT(cl_i64x2_splat, cl_u64x2, uint64_t, 2)\n"
-    "CL_SPLAT(cl_f32x4_splat, cl_f32x4, float, 4)\n"
-    "CL_SPLAT(cl_f64x2_splat, cl_f64x2, double, 2)\n"
+    "CL_INL cl_v128 cl_f32x4_splat(float x) { uint32_t b; "
+    "__builtin_memcpy(&b, &x, 4); return cl_i32x4_splat(b); }\n"
+    "CL_INL cl_v128 cl_f64x2_splat(double x) { uint64_t b; "
+    "__builtin_memcpy(&b, &x, 8); return cl_i64x2_splat(b); }\n"
     "CL_INL uint32_t cl_i8x16_extract_lane_s(cl_v128 v, uint32_t l) { return "
     "(uint32_t)(int32_t)I8(v)[l & 15]; }\n"
     "CL_INL uint32_t cl_i8x16_extract_lane_u(cl_v128 v, uint32_t l) { return "
@@ -1728,11 +1733,24 @@ static bool ag_ins_emit(ag *g, ag_fn *F, const ag_ins *in, uint32_t pos,
       }
       if (dst >= F->nslots || !F->rd[t][dst]) continue; /* never read */
       if (t == AT_V128 && in->group == G_CONST) {
+        uint32_t w[4] = {I(3), I(5), I(7), I(9)};
+        /* lanes that are NaNs (as f32 or f64) make the constant opaque to
+         * folding, as for scalar NaN constants */
+        bool nan = false;
+        for (int k = 0; k < 4; k++)
+          if ((w[k] & 0x7F800000u) == 0x7F800000u && (w[k] & 0x7FFFFFu))
+            nan = true;
+        for (int k = 1; k < 4; k += 2)
+          if ((w[k] & 0x7FF00000u) == 0x7FF00000u &&
+              ((w[k] & 0xFFFFFu) || w[k - 1]))
+            nan = true;
         ag_put(o,
                " { uint32_t w_[4] = {0x%xu, 0x%xu, 0x%xu, 0x%xu}; "
-               "__builtin_memcpy(&%s, w_, 16); }",
-               (unsigned)I(3), (unsigned)I(5), (unsigned)I(7), (unsigned)I(9),
+               "__builtin_memcpy(&%s, w_, 16);",
+               (unsigned)w[0], (unsigned)w[1], (unsigned)w[2], (unsigned)w[3],
                WR(dst, t));
+        if (nan) ag_put(o, " CL_OPAQUE(%s);", WR(dst, t));
+        ag_put(o, " }");
         continue;
       }
       ag_put(o, " %s = ", WR(dst, t));

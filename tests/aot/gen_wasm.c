@@ -481,9 +481,14 @@ static void gw_vleaf(gw *g) {
     gw_uleb(g, g->b, (uint32_t)l);
     return;
   }
-  gw_simd(g, 12); /* v128.const: float lanes, ints, NaNs */
+  /* v128.const: float lanes, ints, NaNs.  Only the host's default NaN:
+   * which of two different NaNs a lane-wise op returns is the host's
+   * choice (wasm allows either, the tiers may choose differently), and
+   * integer ops on the lanes afterwards would make that a difference the
+   * test cannot tell from a bug */
+  gw_simd(g, 12);
   for (int i = 0; i < 4; i++) {
-    uint32_t w = gw_chance(g, 30)   ? 0x7FC00000u | (uint32_t)gw_below(g, 8)
+    uint32_t w = gw_chance(g, 30)   ? 0xFFC00000u
                  : gw_chance(g, 30) ? (uint32_t)gw_below(g, 300)
                  : gw_chance(g, 30)
                      ? 0x3F800000u + (uint32_t)gw_below(g, 1 << 22)
@@ -503,9 +508,24 @@ static void gw_vexpr(gw *g) {
   if (k < 15) {
     gw_vleaf(g);
   } else if (k < 40) {
-    gw_vexpr(g);
-    gw_vexpr(g);
-    gw_simd(g, gw_v_binary[gw_below(g, sizeof gw_v_binary)]);
+    uint8_t sub = gw_v_binary[gw_below(g, sizeof gw_v_binary)];
+    /* f32x4/f64x2 add..max: operands and'ed with 0xBFFFFFFF lanes (finite
+     * in either shape), so a lane never meets two different NaNs: which
+     * one comes out is the host's choice, and both tiers may choose
+     * differently (NaNs made here, like 0/0, are the host's one default) */
+    bool fin = (sub >= 228 && sub <= 233) || (sub >= 240 && sub <= 245);
+    for (int o = 0; o < 2; o++) {
+      gw_vexpr(g);
+      if (fin) {
+        gw_simd(g, 12);
+        for (int i = 0; i < 4; i++) {
+          uint32_t w = 0xBFFFFFFFu;
+          gw_put(g, g->b, &w, 4);
+        }
+        gw_simd(g, 78); /* v128.and */
+      }
+    }
+    gw_simd(g, sub);
   } else if (k < 55) {
     gw_vexpr(g);
     gw_simd(g, gw_v_unary[gw_below(g, sizeof gw_v_unary)]);
