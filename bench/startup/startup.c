@@ -57,8 +57,15 @@
 
 #define SU_MAX_RUNS 10000
 
-enum { SU_ENGINE, SU_LOAD, SU_INSTANTIATE, SU_CALL, SU_TOTAL, SU_FREE,
-       SU_NPHASES };
+enum {
+  SU_ENGINE,
+  SU_LOAD,
+  SU_INSTANTIATE,
+  SU_CALL,
+  SU_TOTAL,
+  SU_FREE,
+  SU_NPHASES
+};
 
 static const char *const su_phase_names[SU_NPHASES] = {
     "engine", "load", "instantiate", "call", "total", "free"};
@@ -119,18 +126,28 @@ static clave_status su_import_trap(clave_caller *caller,
 
 static void su_format_value(const clave_value *v, char *buf, size_t size) {
   switch (v->type) {
-    case CLAVE_I32: snprintf(buf, size, "%d", v->of.i32); break;
-    case CLAVE_I64: snprintf(buf, size, "%lld", (long long)v->of.i64); break;
-    case CLAVE_F32: snprintf(buf, size, "%.9g", (double)v->of.f32); break;
-    case CLAVE_F64: snprintf(buf, size, "%.17g", v->of.f64); break;
-    default: snprintf(buf, size, "(type 0x%02x)", (unsigned)v->type); break;
+    case CLAVE_I32:
+      snprintf(buf, size, "%d", v->of.i32);
+      break;
+    case CLAVE_I64:
+      snprintf(buf, size, "%lld", (long long)v->of.i64);
+      break;
+    case CLAVE_F32:
+      snprintf(buf, size, "%.9g", (double)v->of.f32);
+      break;
+    case CLAVE_F64:
+      snprintf(buf, size, "%.17g", v->of.f64);
+      break;
+    default:
+      snprintf(buf, size, "(type 0x%02x)", (unsigned)v->type);
+      break;
   }
 }
 
 /* One run from a fresh engine to the first call's result.  False, with
  * msg filled, when any step fails. */
-static bool su_run_once(const su_options *o, const uint8_t *wasm,
-                        size_t len, su_run *r, char *msg, size_t msg_size) {
+static bool su_run_once(const su_options *o, const uint8_t *wasm, size_t len,
+                        su_run *r, char *msg, size_t msg_size) {
   clave_engine_config cfg;
   memset(&cfg, 0, sizeof cfg);
   cfg.tier = o->tier;
@@ -277,8 +294,10 @@ static bool su_read_file(const char *path, uint8_t **out, size_t *len) {
     if (got == 0) break;
   }
   bool ok = buf != NULL && !ferror(f);
-  if (!buf) fprintf(stderr, "startup: %s: out of memory\n", path);
-  else if (!ok) fprintf(stderr, "startup: %s: read error\n", path);
+  if (!buf)
+    fprintf(stderr, "startup: %s: out of memory\n", path);
+  else if (!ok)
+    fprintf(stderr, "startup: %s: read error\n", path);
   fclose(f);
   if (!ok) {
     free(buf);
