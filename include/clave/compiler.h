@@ -35,8 +35,9 @@ typedef enum clave_compile_target {
 
 typedef struct clave_compile_options {
   clave_compile_target target;
-  bool simd;               /* wasm32 SIMD128 kernels (default false until
-                              the engine runs SIMD) */
+  bool simd;               /* wasm32 SIMD128 kernels (default true; false
+                              builds scalar kernels for engines without
+                              wasm SIMD) */
   const char *emit_c_dir;  /* keep the generated C here (NULL: don't) */
   /* Image preprocessing, e.g. "28x28,gray,scale=1/255" or
    * "224x224,rgb,mean=0.485:0.456:0.406,std=0.229:0.224:0.225,nchw". */

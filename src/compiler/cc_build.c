@@ -30,7 +30,7 @@ void clave_compile_options_init(clave_compile_options *opts) {
   memset(opts, 0, sizeof *opts);
   opts->target = CLAVE_TARGET_WASM32;
   /* scalar by default until Clave's engine runs SIMD128 payloads */
-  opts->simd = false;
+  opts->simd = true;
 }
 
 static clave_status cc_write_file(const char *path, const void *data, size_t len,

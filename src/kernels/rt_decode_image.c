@@ -7,7 +7,7 @@
  * header cannot make the payload allocate gigabytes.
  */
 #include <stdarg.h>
-#include <stdio.h>
+#include "rt_fmt.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +19,7 @@ static int rt_err(char *err, const char *fmt, ...)
 static int rt_err(char *err, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(err, RT_ERR_LEN, fmt, ap);
+  rt_vformat(err, RT_ERR_LEN, fmt, ap);
   va_end(ap);
   return -1;
 }

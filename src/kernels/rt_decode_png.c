@@ -10,7 +10,7 @@
  * output never exceeds the size the header implies.
  */
 #include <stdarg.h>
-#include <stdio.h>
+#include "rt_fmt.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +21,7 @@ static int rt_perr(char *err, const char *fmt, ...)
 static int rt_perr(char *err, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(err, RT_ERR_LEN, fmt, ap);
+  rt_vformat(err, RT_ERR_LEN, fmt, ap);
   va_end(ap);
   return -1;
 }

@@ -8,7 +8,7 @@
  * must equal the input's; dims are checked when the file has them.
  */
 #include <stdarg.h>
-#include <stdio.h>
+#include "rt_fmt.h"
 #include <string.h>
 
 #include "rt.h"
@@ -38,7 +38,7 @@ static int rt_fail(char *err, const char *fmt, ...)
 static int rt_fail(char *err, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(err, RT_ERR_LEN, fmt, ap);
+  rt_vformat(err, RT_ERR_LEN, fmt, ap);
   va_end(ap);
   return -1;
 }

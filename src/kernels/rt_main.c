@@ -18,7 +18,7 @@
  * The direct ABI (clave_input_ptr, clave_output_ptr, clave_run) lets an
  * embedder or a benchmark fill the input buffers itself.
  */
-#include <stdio.h>
+#include "rt_fmt.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,7 +46,7 @@ RT_IMPORT("teaclave_close_file") int teaclave_close_file(int fd);
 static char rt_error_msg[512];
 
 void rt_set_error(const char *msg, const char *where) {
-  snprintf(rt_error_msg, sizeof rt_error_msg, "%s: %s", where, msg);
+  rt_format(rt_error_msg, sizeof rt_error_msg, "%s: %s", where, msg);
 }
 
 RT_EXPORT("clave_error_message") const char *clave_error_message(void) {
@@ -79,21 +79,21 @@ RT_EXPORT("clave_run") int clave_run(void) { return rt_model_run() ? -3 : 0; }
 static int rt_read_input(const char *fid, uint8_t **out, size_t *len) {
   int fd = teaclave_open_input((char *)fid);
   if (fd < 0) {
-    fprintf(stderr, "clave model: cannot open input '%s'\n", fid);
+    rt_log("clave model: cannot open input '%s'\n", fid);
     return -2;
   }
   size_t cap = 1 << 16, n = 0;
   uint8_t *buf = malloc(cap);
   for (;;) {
     if (!buf) {
-      fprintf(stderr, "clave model: out of memory reading input '%s'\n", fid);
+      rt_log("clave model: out of memory reading input '%s'\n", fid);
       teaclave_close_file(fd);
       return -2;
     }
     if (n == cap) {
       if (cap >= RT_MAX_INPUT_BYTES) {
-        fprintf(stderr, "clave model: input '%s' is larger than %zu bytes\n", fid,
-                RT_MAX_INPUT_BYTES);
+        rt_log("clave model: input '%s' is larger than %zu bytes\n", fid,
+               RT_MAX_INPUT_BYTES);
         free(buf);
         teaclave_close_file(fd);
         return -2;
@@ -107,7 +107,7 @@ static int rt_read_input(const char *fid, uint8_t **out, size_t *len) {
     }
     int got = teaclave_read_file(fd, (char *)buf + n, (int)(cap - n));
     if (got < 0) {
-      fprintf(stderr, "clave model: reading input '%s' failed\n", fid);
+      rt_log("clave model: reading input '%s' failed\n", fid);
       free(buf);
       teaclave_close_file(fd);
       return -2;
@@ -134,10 +134,9 @@ static int rt_load_input(int i, const char *fid) {
   int image = m->input_format == RT_FMT_IMAGE ||
               (m->input_format == RT_FMT_AUTO && rt_is_image(d, n));
   if (image && !m->has_image) {
-    fprintf(stderr,
-            "clave model: input '%s' is an image, but the model was compiled "
-            "without --image; pass a tensor file\n",
-            fid);
+    rt_log("clave model: input '%s' is an image, but the model was compiled "
+           "without --image; pass a tensor file\n",
+           fid);
     free(d);
     return -2;
   }
@@ -156,7 +155,7 @@ static int rt_load_input(int i, const char *fid) {
   }
   free(d);
   if (rc) {
-    fprintf(stderr, "clave model: input '%s' (%s): %s\n", fid, t->name, err);
+    rt_log("clave model: input '%s' (%s): %s\n", fid, t->name, err);
     return -2;
   }
   return 0;
@@ -199,7 +198,7 @@ static void rt_put_json_string(rt_out *o, const char *s) {
       tmp[0] = '\\', tmp[1] = (char)ch, tmp[2] = 0;
       rt_puts(o, tmp);
     } else if (ch < 0x20) {
-      snprintf(tmp, sizeof tmp, "\\u%04x", ch);
+      rt_format(tmp, sizeof tmp, "\\u%04x", ch);
       rt_puts(o, tmp);
     } else {
       tmp[0] = (char)ch, tmp[1] = 0;
@@ -259,7 +258,7 @@ static int rt_write_outputs(const char *fid) {
   rt_out o = {0};
   o.fd = teaclave_create_output((char *)fid);
   if (o.fd < 0) {
-    fprintf(stderr, "clave model: cannot create output '%s'\n", fid);
+    rt_log("clave model: cannot create output '%s'\n", fid);
     return -4;
   }
   char tmp[64];
@@ -272,27 +271,27 @@ static int rt_write_outputs(const char *fid) {
     rt_puts(&o, rt_dtype_name(t->dtype));
     rt_puts(&o, "\",\"shape\":[");
     for (int d = 0; d < t->rank; d++) {
-      snprintf(tmp, sizeof tmp, "%s%lld", d ? "," : "", (long long)t->dims[d]);
+      rt_format(tmp, sizeof tmp, "%s%lld", d ? "," : "", (long long)t->dims[d]);
       rt_puts(&o, tmp);
     }
     rt_puts(&o, "],\"data\":[");
     int64_t n = rt_numel(t);
     for (int64_t k = 0; k < n; k++) {
       if (t->dtype == CK_INT64)
-        snprintf(tmp, sizeof tmp, "%s%lld", k ? "," : "",
+        rt_format(tmp, sizeof tmp, "%s%lld", k ? "," : "",
                  (long long)((const int64_t *)t->data)[k]);
       else if (t->dtype == CK_UINT64)
-        snprintf(tmp, sizeof tmp, "%s%llu", k ? "," : "",
+        rt_format(tmp, sizeof tmp, "%s%llu", k ? "," : "",
                  (unsigned long long)((const uint64_t *)t->data)[k]);
       else if (t->dtype == CK_BOOL)
-        snprintf(tmp, sizeof tmp, "%s%s", k ? "," : "",
+        rt_format(tmp, sizeof tmp, "%s%s", k ? "," : "",
                  ((const uint8_t *)t->data)[k] ? "true" : "false");
       else {
         double v = rt_elem(t, k);
         if (v != v || v - v != 0) /* NaN or infinity: not JSON numbers */
-          snprintf(tmp, sizeof tmp, "%snull", k ? "," : "");
+          rt_format(tmp, sizeof tmp, "%snull", k ? "," : "");
         else
-          snprintf(tmp, sizeof tmp, "%s%.9g", k ? "," : "", v);
+          rt_format(tmp, sizeof tmp, "%s%.9g", k ? "," : "", v);
       }
       rt_puts(&o, tmp);
     }
@@ -301,7 +300,7 @@ static int rt_write_outputs(const char *fid) {
   rt_puts(&o, "]}\n");
   rt_flush(&o);
   if (teaclave_close_file(o.fd) < 0 || o.failed) {
-    fprintf(stderr, "clave model: writing output '%s' failed\n", fid);
+    rt_log("clave model: writing output '%s' failed\n", fid);
     return -4;
   }
   return 0;
@@ -329,11 +328,11 @@ RT_EXPORT("entrypoint") int entrypoint(int argc, char **argv) {
   const char *in_fid[RT_MAX_IO] = {0};
   const char *out_fid = NULL;
   if (argc < 0 || argc % 2 || (argc && !argv)) {
-    fprintf(stderr, "clave model: arguments must be key/value pairs\n");
+    rt_log("clave model: arguments must be key/value pairs\n");
     return -1;
   }
   if (m->ninputs > RT_MAX_IO) {
-    fprintf(stderr, "clave model: too many inputs\n");
+    rt_log("clave model: too many inputs\n");
     return -1;
   }
   int others = 0, other = -1;
@@ -364,10 +363,9 @@ RT_EXPORT("entrypoint") int entrypoint(int argc, char **argv) {
   }
   for (int i = 0; i < m->ninputs; i++) {
     if (!in_fid[i]) {
-      fprintf(stderr,
-              "clave model: no file for input '%s': pass {\"input\": FID} or "
-              "{\"%s\": FID}\n",
-              m->inputs[i].name, m->inputs[i].name);
+      rt_log("clave model: no file for input '%s': pass {\"input\": FID} or "
+             "{\"%s\": FID}\n",
+             m->inputs[i].name, m->inputs[i].name);
       return -1;
     }
     int rc = rt_load_input(i, in_fid[i]);
@@ -375,7 +373,7 @@ RT_EXPORT("entrypoint") int entrypoint(int argc, char **argv) {
       return rc;
   }
   if (rt_model_run()) {
-    fprintf(stderr, "clave model: %s\n", rt_error_msg);
+    rt_log("clave model: %s\n", rt_error_msg);
     return -3;
   }
   if (out_fid) {

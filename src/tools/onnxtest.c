@@ -6,7 +6,8 @@
  * Each DIR is a test (holding model.onnx and test_data_set_N/) or a suite
  * of them.  Every test is compiled and run, its outputs compared with
  * output_N.pb (rtol 1e-3, atol 1e-7; exact for integers and booleans):
- *   --mode wasm    compile to a scalar wasm32 payload and run it in Clave's
+ *   --mode wasm    compile to a wasm32 payload (SIMD128 kernels, as
+ *                  `clave compile` builds by default) and run it in Clave's
  *                  engine through its entry point (the default)
  *   --mode interp  run the planned graph natively on the kernels (no clang;
  *                  a fast check of the kernels and passes)
@@ -14,6 +15,7 @@
  * compiler asks for it.  Each test runs in a child process, so a crash is
  * reported as one, never taking the runner down.
  *
+ *   --no-simd         wasm mode: scalar kernels (`clave compile --no-simd`)
  *   --expect FILE     pass list: fail when a test in it does not pass
  *   --write-pass FILE write the tests that passed (sorted)
  *   --cache DIR       kernel object cache (default: a folder in /tmp)
@@ -44,6 +46,7 @@ typedef struct ot_opts {
   const char *cache;
   int jobs;
   bool verbose;
+  bool simd; /* wasm mode: SIMD128 kernels */
 } ot_opts;
 
 typedef struct ot_test {
@@ -223,7 +226,7 @@ static void ot_run_test(const ot_opts *o, ot_test *t) {
   }
   clave_compile_options opts;
   clave_compile_options_init(&opts);
-  opts.simd = false;
+  opts.simd = o->simd;
   opts.cache_dir = o->cache;
   cc_graph *g = NULL;
   char out_path[4400];
@@ -563,7 +566,7 @@ static char **ot_read_list(const char *path, int *count) {
 }
 
 int main(int argc, char **argv) {
-  ot_opts o = {true, NULL, 2, false};
+  ot_opts o = {true, NULL, 2, false, true};
   const char *expect = NULL, *write_pass = NULL;
   ot_test *tests = NULL;
   int n = 0, cap = 0;
@@ -590,9 +593,13 @@ int main(int argc, char **argv) {
         o.jobs = 1;
     } else if (strcmp(argv[i], "-v") == 0) {
       o.verbose = true;
+    } else if (strcmp(argv[i], "--no-simd") == 0) {
+      o.simd = false;
+    } else if (strcmp(argv[i], "--simd") == 0) {
+      o.simd = true;
     } else if (argv[i][0] == '-') {
       fprintf(stderr,
-              "usage: clave-onnxtest [--mode wasm|interp] [--expect FILE] "
+              "usage: clave-onnxtest [--mode wasm|interp] [--no-simd] [--expect FILE] "
               "[--write-pass FILE] [--cache DIR] [-j N] [-v] DIR...\n");
       return 2;
     } else {

@@ -68,7 +68,7 @@ static int run(clave_program *prog, const char *args, const uint8_t *data,
 
 int main(int argc, char **argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: test_mnist SHARED WORKDIR CACHE\n");
+    fprintf(stderr, "usage: test_mnist SHARED WORKDIR CACHE [--no-simd]\n");
     return 2;
   }
   char model[4096], path[4200], wasm_path[4200], so_path[4200];
@@ -79,11 +79,14 @@ int main(int argc, char **argv) {
     return 0;
   }
   fclose(probe);
-  snprintf(wasm_path, sizeof wasm_path, "%s/mnist.wasm", argv[2]);
-  snprintf(so_path, sizeof so_path, "%s/mnist.so", argv[2]);
+  /* SIMD128 kernels (the default), or scalar ones with --no-simd */
+  bool simd = !(argc > 4 && strcmp(argv[4], "--no-simd") == 0);
+  const char *variant = simd ? "" : "-scalar";
+  snprintf(wasm_path, sizeof wasm_path, "%s/mnist%s.wasm", argv[2], variant);
+  snprintf(so_path, sizeof so_path, "%s/mnist%s.so", argv[2], variant);
   clave_compile_options o;
   clave_compile_options_init(&o);
-  o.simd = false; /* the engine runs scalar payloads */
+  o.simd = simd;
   o.image = "28x28,gray,scale=1/255";
   o.cache_dir = argv[3];
   clave_compile_report rep;
@@ -92,8 +95,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "compile: %s\n", err.message);
     return 1;
   }
-  printf("mnist.wasm: arena %zu bytes, weights %zu bytes, payload %zu bytes\n",
-         rep.arena_bytes, rep.weights_bytes, rep.payload_bytes);
+  printf("mnist%s.wasm: arena %zu bytes, weights %zu bytes, payload %zu bytes\n",
+         variant, rep.arena_bytes, rep.weights_bytes, rep.payload_bytes);
   CHECK(rep.arena_bytes > 0 && rep.weights_bytes >= 23000);
 
   uint8_t *wasm;
