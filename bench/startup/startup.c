@@ -30,7 +30,11 @@
  * payload's clave_ninputs, which returns a constant), and a run where one
  * was called fails, so an import can never be silently skipped.
  *
- * Output, one line per run (machine-readable, read by bench/run):
+ * Output (machine-readable, read by bench/run): one line on the module
+ *
+ *   startup module bytes=N code_bytes=N imports=N
+ *
+ * and one line per run:
  *
  *   startup run=N tier=T cached=0|1 result=V engine_ns=.. load_ns=..
  *           instantiate_ns=.. call_ns=.. total_ns=.. free_ns=..
@@ -84,6 +88,8 @@ typedef struct su_run {
   int64_t cpu[SU_NPHASES];
   bool cached;
   double compile_ms;
+  size_t code_bytes; /* the module's code section */
+  uint32_t nimports;
   char result[64];
 } su_run;
 
@@ -245,6 +251,8 @@ static bool su_run_once(const su_options *o, const uint8_t *wasm, size_t len,
   clave_module_aot_info(m, &ai);
   r->cached = ai.tier == CLAVE_TIER_AOT && ai.cached;
   r->compile_ms = ai.tier == CLAVE_TIER_AOT && !ai.cached ? ai.compile_ms : 0;
+  r->code_bytes = clave_module_wasm_code_size(m);
+  r->nimports = nimports;
   if (o->tier == CLAVE_TIER_AOT && ai.tier != CLAVE_TIER_AOT) {
     snprintf(msg, msg_size, "the module did not load in the AOT tier");
     goto done;
@@ -395,6 +403,9 @@ int main(int argc, char **argv) {
       rc = 1;
       break;
     }
+    if (i == 0)
+      printf("startup module bytes=%zu code_bytes=%zu imports=%u\n", len,
+             r->code_bytes, (unsigned)r->nimports);
     printf("startup run=%d tier=%s cached=%d result=%s", i + 1,
            clave_tier_name(o.tier), r->cached ? 1 : 0, r->result);
     if (o.tier == CLAVE_TIER_AOT && !r->cached)
