@@ -52,7 +52,7 @@
 #include "engine/aot.h"
 #include "engine/interp_ops.h"
 
-const char cl_aot_gen_rev[] = "gen-12";
+const char cl_aot_gen_rev[] = "gen-13";
 
 /* slot value types */
 enum { AT_I32, AT_I64, AT_F32, AT_F64, AT_REF, AT_V128, AT_N };
@@ -2409,30 +2409,41 @@ static bool ag_fast_copy(ag *g, ag_fn *F, const ag_loop *lp, cl_aot_src *o) {
   }
   ag_put(o,
          "  if (n_ && n_ - 1 <= (uint64_t)budget) {\n"
-         "    uint64_t ms_ = cx->memsize; int ok_ = 1;\n");
+         "    int64_t ms_ = (int64_t)cx->memsize, m_ = (int64_t)(n_ - 1); "
+         "int ok_ = 1;\n");
   /* one base per group of accesses (so that the C compiler sees accesses
-   * next to each other as such), then every access checked at its first
-   * and last iteration */
+   * next to each other as such), then one range check per group: the
+   * lowest address at the end where the group starts and the highest end
+   * at the other (the group's step has one sign), in int64_t, which holds
+   * every value here: |k|, |ic| <= 2^20 times a u32 (2^52 each), |c| <=
+   * 2^40, and |k * step * (n - 1)| <= 2^20 * 2^32 since step * (n - 1) <
+   * 2^32 by the trip count's own check above; so the sum stays below
+   * 2^55.  Addresses in [0, memsize - bytes] with memsize <= 2^32 also
+   * mean that no 32-bit address computation wrapped. */
   for (uint32_t k = 0; k < lp->nacc; k++) {
     const ag_acc *a = &lp->acc[k];
     if (a->group != k) continue;
+    int64_t cmin = a->a.c, cmax = a->a.c + (int64_t)a->off + a->bytes;
+    for (uint32_t j = k + 1; j < lp->nacc; j++) {
+      const ag_acc *b = &lp->acc[j];
+      if (b->group != k) continue;
+      if (b->a.c < cmin) cmin = b->a.c;
+      if (b->a.c + (int64_t)b->off + b->bytes > cmax)
+        cmax = b->a.c + (int64_t)b->off + b->bytes;
+    }
+    int64_t K = a->a.k * lp->step;
     ag_put(o, "    int64_t gb_%u = %lldll * (int64_t)iv_", k,
            (long long)a->a.k);
     if (a->a.has_inv)
       ag_put(o, " + %lldll * (int64_t)%s", (long long)a->a.ic,
              RD(a->a.inv, AT_I32));
     ag_put(o, ";\n    uint8_t *const bp_%u = mem + gb_%u;\n", k, k);
-  }
-  for (uint32_t k = 0; k < lp->nacc; k++) {
-    const ag_acc *a = &lp->acc[k];
-    ag_put(o,
-           "    { __int128 e0_ = (__int128)gb_%u + %lldll, e1_ = e0_ + "
-           "(__int128)%lldll * (int64_t)(n_ - 1);\n"
-           "      __int128 lo_ = e0_ < e1_ ? e0_ : e1_, hi_ = e0_ < e1_ ? e1_ "
-           ": e0_;\n"
-           "      if (lo_ < 0 || hi_ + %uu + %u > (__int128)ms_) ok_ = 0; }\n",
-           a->group, (long long)a->a.c, (long long)(a->a.k * lp->step), a->off,
-           a->bytes);
+    char span[48] = "";
+    if (K != 0)
+      snprintf(span, sizeof span, " + %lldll * m_", (long long)K);
+    ag_put(o, "    if (gb_%u + %lldll%s < 0 || gb_%u + %lldll%s > ms_) ok_ = 0;\n",
+           k, (long long)cmin, K < 0 ? span : "", k, (long long)cmax,
+           K > 0 ? span : "");
   }
   ag_put(o, "    if (ok_) {\n      for (uint64_t t_ = 0; t_ < n_; t_++) {");
   F->fast = lp;
