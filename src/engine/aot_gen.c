@@ -52,7 +52,7 @@
 #include "engine/aot.h"
 #include "engine/interp_ops.h"
 
-const char cl_aot_gen_rev[] = "gen-13";
+const char cl_aot_gen_rev[] = "gen-14";
 
 /* slot value types */
 enum { AT_I32, AT_I64, AT_F32, AT_F64, AT_REF, AT_V128, AT_N };
@@ -2364,7 +2364,7 @@ static bool ag_find_loops(ag *g, ag_fn *F) {
 /* the fast copy of lp, with its precondition, in front of its header */
 static bool ag_fast_copy(ag *g, ag_fn *F, const ag_loop *lp, cl_aot_src *o) {
   const cl_code *c = F->code;
-  ag_put(o, "\n{ /* counted loop: a fast copy */\n");
+  ag_put(o, "\nFC%u:; { /* counted loop: a fast copy */\n", lp->head);
   ag_put(o, "  uint32_t iv_ = %s; uint64_t n_ = 0, j_;\n", RD(lp->iv, AT_I32));
   if (lp->bimm)
     ag_put(o, "  uint32_t b_ = 0x%xu;\n", lp->bound);
@@ -2407,9 +2407,15 @@ static bool ag_fast_copy(ag *g, ag_fn *F, const ag_loop *lp, cl_aot_src *o) {
              "0x7FFFFFFFu) n_ = j_;\n",
              (unsigned long long)S);
   }
+  /* nr_ iterations run here: all n_ when the budget covers their n_ - 1
+   * back-edges, else those up to the back-edge whose checkpoint refills
+   * (budget + 1 of them), which then runs as in the exact loop and comes
+   * back here */
   ag_put(o,
-         "  if (n_ && n_ - 1 <= (uint64_t)budget) {\n"
-         "    int64_t ms_ = (int64_t)cx->memsize, m_ = (int64_t)(n_ - 1); "
+         "  if (n_ && budget >= 0) {\n"
+         "    uint64_t nr_ = n_ - 1 <= (uint64_t)budget ? n_ : "
+         "(uint64_t)budget + 1;\n"
+         "    int64_t ms_ = (int64_t)cx->memsize, m_ = (int64_t)(nr_ - 1); "
          "int ok_ = 1;\n");
   /* one base per group of accesses (so that the C compiler sees accesses
    * next to each other as such), then one range check per group: the
@@ -2445,7 +2451,7 @@ static bool ag_fast_copy(ag *g, ag_fn *F, const ag_loop *lp, cl_aot_src *o) {
            k, (long long)cmin, K < 0 ? span : "", k, (long long)cmax,
            K > 0 ? span : "");
   }
-  ag_put(o, "    if (ok_) {\n      for (uint64_t t_ = 0; t_ < n_; t_++) {");
+  ag_put(o, "    if (ok_) {\n      for (uint64_t t_ = 0; t_ < nr_; t_++) {");
   F->fast = lp;
   for (uint32_t pos = lp->head; pos < lp->back;) {
     ag_ins in;
@@ -2457,10 +2463,11 @@ static bool ag_fast_copy(ag *g, ag_fn *F, const ag_loop *lp, cl_aot_src *o) {
   F->fast = NULL;
   ag_put(o,
          "      }\n"
-         "      budget -= (int64_t)(n_ - 1); *(volatile int64_t *)&cx->budget "
+         "      budget -= (int64_t)(nr_ - 1); *(volatile int64_t *)&cx->budget "
          "= budget;\n"
-         "      goto L%u;\n    }\n  }\n}\n",
-         lp->next);
+         "      if (nr_ == n_) goto L%u;\n"
+         "      CL_CP(); goto FC%u;\n    }\n  }\n}\n",
+         lp->next, lp->head);
   return true;
 }
 

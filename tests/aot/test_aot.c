@@ -9,9 +9,10 @@
  * every trap of tests/runtime/traps.wat, exact fuel and its exhaustion, a
  * deadline and an interrupt, how deep a recursion gets before "call stack
  * exhausted" under three limits, memory and globals left behind by a
- * trap, a dropped load that must trap, host calls out and back in, exit
- * codes, call_indirect within an instance and into another, multi-value
- * results and NaN payloads.
+ * trap, a dropped load that must trap, a counted loop (the fast copy)
+ * across budget refills and until fuel or memory ends it, host calls out
+ * and back in, exit codes, call_indirect within an instance and into
+ * another, multi-value results and NaN payloads.
  *
  * Then the machinery: SHA-256 test vectors, tier names, the cache (a
  * second engine loads the object, a corrupt object is rebuilt, no-cache
@@ -576,6 +577,58 @@ static void check_memory(void) {
   expect_i32(&s, 13, 0);
   expect(&s, 14, CLAVE_ETRAP, CLAVE_TRAP_MEMORY_OOB, NULL);
   expect_i32(&s, 15, -1);
+}
+
+/* A counted loop with a fast copy (aot.wat's bump): longer than a chunk
+ * of budget, with fuel that runs out inside it, and leaving memory. */
+static void sc_loops(world *w, steps *s) {
+  clave_limits lim;
+  memset(&lim, 0, sizeof lim);
+  lim.fuel = 1000000;
+  clave_instance *x = inst_aot(w, &lim);
+  clave_value a[2] = {clave_i32(1024), clave_i32(12000)};
+  step(s, "bump 12000", call(x, "bump", a, 2));
+  static const int at[] = {1024, 1024 + 4 * 11999, 1024 + 4 * 12000};
+  for (size_t i = 0; i < 3; i++) {
+    clave_value p = clave_i32(at[i]);
+    step(s, "load32 after bump", call(x, "load32", &p, 1));
+  }
+  clave_instance_set_fuel(x, 5000);
+  step(s, "bump out of fuel", call(x, "bump", a, 2));
+  clave_instance_set_fuel(x, 1000);
+  static const int at2[] = {1024 + 4 * 4999, 1024 + 4 * 5000};
+  for (size_t i = 0; i < 2; i++) {
+    clave_value p = clave_i32(at2[i]);
+    step(s, "load32 after the fuel trap", call(x, "load32", &p, 1));
+  }
+  clave_instance_set_fuel(x, 1000000);
+  a[0] = clave_i32(65536 - 400);
+  a[1] = clave_i32(200);
+  step(s, "bump leaving memory", call(x, "bump", a, 2));
+  clave_value p = clave_i32(65532);
+  step(s, "last word bumped", call(x, "load32", &p, 1));
+  clave_instance_free(x);
+}
+
+static void check_loops(void) {
+  steps s;
+  compare_tiers("loops", sc_loops, &s);
+  expect_i32(&s, 0, 1024 + 4 * 12000);
+  CHECK(s.o[0].fuel == 1000000 - 12000, "bump(12000) charges 12000, left %llu",
+        (unsigned long long)s.o[0].fuel);
+  expect_i32(&s, 1, 1);
+  expect_i32(&s, 2, 1);
+  expect_i32(&s, 3, 0);
+  expect(&s, 4, CLAVE_ETRAP, CLAVE_TRAP_FUEL, "fuel exhausted");
+  CHECK(s.o[4].fuel == 0, "the fuel trap leaves 0");
+  expect_i32(&s, 5, 2);
+  expect_i32(&s, 6, 1);
+  expect(&s, 7, CLAVE_ETRAP, CLAVE_TRAP_MEMORY_OOB,
+         "out of bounds memory access");
+  /* the entry and 100 back-edges: the 101st iteration faults */
+  CHECK(s.o[7].fuel == 1000000 - 101, "OOB in iteration 101, left %llu",
+        (unsigned long long)s.o[7].fuel);
+  expect_i32(&s, 8, 1);
 }
 
 static void sc_calls(world *w, steps *s) {
@@ -1151,6 +1204,7 @@ int main(int argc, char **argv) {
   check_fuel();
   check_stack();
   check_memory();
+  check_loops();
   check_calls();
   check_deadline();
   check_threads();
