@@ -52,7 +52,7 @@
 #include "engine/aot.h"
 #include "engine/interp_ops.h"
 
-const char cl_aot_gen_rev[] = "gen-14";
+const char cl_aot_gen_rev[] = "gen-16";
 
 /* slot value types */
 enum { AT_I32, AT_I64, AT_F32, AT_F64, AT_REF, AT_V128, AT_N };
@@ -851,6 +851,7 @@ static const char ag_prelude[] =
  * same lane-wise formulas, intrinsics only where the host instruction is
  * exactly the wasm operation. */
 static const char ag_prelude_simd[] =
+    "#define CL_SIMD 1\n"
     "#if defined(__SSE2__)\n#include <immintrin.h>\n#endif\n"
     "typedef int8_t cl_i8x16 __attribute__((vector_size(16)));\n"
     "typedef uint8_t cl_u8x16 __attribute__((vector_size(16)));\n"
@@ -1195,19 +1196,67 @@ static const char ag_prelude_simd[] =
     "CL_VU(cl_f64x2_convert_low_i32x4_u, ({ cl_f64x2 r_ = "
     "{(double)U32(a)[0], (double)U32(a)[1]}; r_; }))\n";
 
-/* guard pages: plain (volatile) accesses; bounds checks: a check first */
+/* Guard pages: every access must happen, once, in program order, since
+ * any of them may fault (the trap must leave the interpreter's memory and
+ * fuel count behind).  Volatile accesses say exactly that, but GCC keeps a
+ * volatile access out of its instruction combiner, so the address is
+ * computed by a separate instruction and no access folds base, index and
+ * offset into one addressing mode.  On x86-64 with GCC each access is
+ * therefore one volatile asm statement (one mov of the access's width)
+ * with a memory operand: GCC never removes a volatile asm, keeps volatile
+ * asm and volatile accesses in their order (its scheduler takes a
+ * volatile asm as a barrier), orders it against calls through the memory
+ * it names, and is free to pick the addressing mode.  Elsewhere (clang,
+ * which folds volatile accesses itself; other hosts) plain volatile.
+ * Bounds checks: a check first, then a plain access. */
 static const char ag_prelude_guard[] =
     "#define CL_Q volatile\n"
     "#define CL_EA(a, off, n) (mem + ((uint64_t)(a) + (off)))\n"
     "#define CL_MEMSIZE_DECL\n"
-    "#define CL_RELOAD_MEMSIZE()\n";
+    "#define CL_RELOAD_MEMSIZE()\n"
+    "#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)\n"
+    "#ifdef __AVX__\n#define CL_VX \"v\"\n#else\n#define CL_VX \"\"\n#endif\n"
+    "#define CL_GLD(A, R, C, I) CL_INL R cl_gld_##A(const void *p) { R v; "
+    "__asm__ volatile(I \" %1, %0\" : \"=\" C(v) : \"m\"(*(const A *)p) : "
+    "\"memory\"); "
+    "return v; }\n"
+    "#define CL_GST(A, R, C, I) CL_INL void cl_gst_##A(void *p, R v) { "
+    "__asm__ volatile(I \" %1, %0\" : \"=m\"(*(A *)p) : C(v) : \"memory\"); "
+    "}\n"
+    "CL_GLD(uint8_t, uint32_t, \"r\", \"movzbl\") "
+    "CL_GLD(int8_t, int32_t, \"r\", \"movsbl\")\n"
+    "CL_GLD(cl_u16u, uint32_t, \"r\", \"movzwl\") "
+    "CL_GLD(cl_i16u, int32_t, \"r\", \"movswl\")\n"
+    "CL_GLD(cl_u32u, uint32_t, \"r\", \"movl\") "
+    "CL_GLD(cl_i32u, int32_t, \"r\", \"movl\") "
+    "CL_GLD(cl_u64u, uint64_t, \"r\", \"movq\")\n"
+    "CL_GLD(cl_f32u, float, \"x\", CL_VX \"movss\") "
+    "CL_GLD(cl_f64u, double, \"x\", CL_VX \"movsd\")\n"
+    "CL_GST(uint8_t, uint8_t, \"qi\", \"movb\") "
+    "CL_GST(cl_u16u, uint16_t, \"ri\", \"movw\") "
+    "CL_GST(cl_u32u, uint32_t, \"ri\", \"movl\")\n"
+    "CL_GST(cl_u64u, uint64_t, \"re\", \"movq\") "
+    "CL_GST(cl_f32u, float, \"x\", CL_VX \"movss\") "
+    "CL_GST(cl_f64u, double, \"x\", CL_VX \"movsd\")\n"
+    "#ifdef CL_SIMD\n"
+    "CL_GLD(cl_v128u, cl_v128, \"x\", CL_VX \"movdqu\") "
+    "CL_GST(cl_v128u, cl_v128, \"x\", CL_VX \"movdqu\")\n"
+    "#endif\n"
+    "#define CL_LD(A, p) cl_gld_##A(p)\n"
+    "#define CL_ST(A, p, v) cl_gst_##A(p, v)\n"
+    "#else\n"
+    "#define CL_LD(A, p) (*(volatile const A *)(p))\n"
+    "#define CL_ST(A, p, v) (*(volatile A *)(p) = (v))\n"
+    "#endif\n";
 static const char ag_prelude_bounds[] =
     "#define CL_Q\n"
     "#define CL_EA(a, off, n) ({ uint64_t ea_ = (uint64_t)(a) + (off); "
     "if (CL_UNLIKELY(ea_ + (n) > memsize)) cl_trap(cx, CL_T_OOB); mem + ea_; "
     "})\n"
     "#define CL_MEMSIZE_DECL uint64_t memsize = cx->memsize;\n"
-    "#define CL_RELOAD_MEMSIZE() (memsize = cx->memsize)\n";
+    "#define CL_RELOAD_MEMSIZE() (memsize = cx->memsize)\n"
+    "#define CL_LD(A, p) (*(const A *)(p))\n"
+    "#define CL_ST(A, p, v) (*(A *)(p) = (v))\n";
 
 /* ---- per function state ---- */
 
@@ -1577,7 +1626,7 @@ static void ag_load(ag_fn *F, cl_aot_src *o, uint32_t pos, const char *type,
     ag_put(o, ")");
     return;
   }
-  ag_put(o, "*(CL_Q const %s *)CL_EA(%s, %uu, %u)", type, RD(addr, AT_I32), off,
+  ag_put(o, "CL_LD(%s, CL_EA(%s, %uu, %u))", type, RD(addr, AT_I32), off,
          bytes);
 }
 
@@ -1589,12 +1638,12 @@ static void ag_store(ag_fn *F, cl_aot_src *o, uint32_t pos, const char *type,
     ag_put(o, ", ");
     return;
   }
-  ag_put(o, " *(CL_Q %s *)CL_EA(%s, %uu, %u) = ", type, RD(addr, AT_I32), off,
+  ag_put(o, " CL_ST(%s, CL_EA(%s, %uu, %u), ", type, RD(addr, AT_I32), off,
          bytes);
 }
 
 static void ag_store_end(ag_fn *F, cl_aot_src *o) {
-  ag_put(o, F->fast ? ");" : ";");
+  ag_put(o, ");");
 }
 
 /* ---- SIMD instructions ---- */
@@ -2451,7 +2500,12 @@ static bool ag_fast_copy(ag *g, ag_fn *F, const ag_loop *lp, cl_aot_src *o) {
            k, (long long)cmin, K < 0 ? span : "", k, (long long)cmax,
            K > 0 ? span : "");
   }
-  ag_put(o, "    if (ok_) {\n      for (uint64_t t_ = 0; t_ < nr_; t_++) {");
+  /* the copy's plain accesses stay between two compiler barriers, so
+   * that none of them moves past an access of the exact code or a call
+   * (which may fault or look at memory) */
+  ag_put(o,
+         "    if (ok_) {\n      __asm__ __volatile__(\"\" ::: \"memory\");\n"
+         "      for (uint64_t t_ = 0; t_ < nr_; t_++) {");
   F->fast = lp;
   for (uint32_t pos = lp->head; pos < lp->back;) {
     ag_ins in;
@@ -2463,6 +2517,7 @@ static bool ag_fast_copy(ag *g, ag_fn *F, const ag_loop *lp, cl_aot_src *o) {
   F->fast = NULL;
   ag_put(o,
          "      }\n"
+         "      __asm__ __volatile__(\"\" ::: \"memory\");\n"
          "      budget -= (int64_t)(nr_ - 1); *(volatile int64_t *)&cx->budget "
          "= budget;\n"
          "      if (nr_ == n_) goto L%u;\n"
