@@ -52,7 +52,7 @@
 #include "engine/aot.h"
 #include "engine/interp_ops.h"
 
-const char cl_aot_gen_rev[] = "gen-16";
+const char cl_aot_gen_rev[] = "gen-17";
 
 /* slot value types */
 enum { AT_I32, AT_I64, AT_F32, AT_F64, AT_REF, AT_V128, AT_N };
@@ -1241,12 +1241,25 @@ static const char ag_prelude_guard[] =
     "#ifdef CL_SIMD\n"
     "CL_GLD(cl_v128u, cl_v128, \"x\", CL_VX \"movdqu\") "
     "CL_GST(cl_v128u, cl_v128, \"x\", CL_VX \"movdqu\")\n"
+    /* 32- and 64-bit splats straight from memory: one instruction */
+    "#ifdef __AVX__\n"
+    "#define CL_GLDS(N, A, I) CL_INL cl_v128 cl_glds##N(const void *p) { "
+    "cl_v128 v; __asm__ volatile(I \" %1, %0\" : \"=x\"(v) : \"m\"(*(const "
+    "A *)p) : \"memory\"); return v; }\n"
+    "CL_GLDS(32, cl_u32u, \"vbroadcastss\") CL_GLDS(64, cl_u64u, "
+    "\"vmovddup\")\n"
+    "#define CL_LDS32(p) cl_glds32(p)\n#define CL_LDS64(p) cl_glds64(p)\n"
+    "#endif\n"
     "#endif\n"
     "#define CL_LD(A, p) cl_gld_##A(p)\n"
     "#define CL_ST(A, p, v) cl_gst_##A(p, v)\n"
     "#else\n"
     "#define CL_LD(A, p) (*(volatile const A *)(p))\n"
     "#define CL_ST(A, p, v) (*(volatile A *)(p) = (v))\n"
+    "#endif\n"
+    "#if defined(CL_SIMD) && !defined(CL_LDS32)\n"
+    "#define CL_LDS32(p) cl_v128_load32_splat(CL_LD(cl_u32u, p))\n"
+    "#define CL_LDS64(p) cl_v128_load64_splat(CL_LD(cl_u64u, p))\n"
     "#endif\n";
 static const char ag_prelude_bounds[] =
     "#define CL_Q\n"
@@ -1256,7 +1269,9 @@ static const char ag_prelude_bounds[] =
     "#define CL_MEMSIZE_DECL uint64_t memsize = cx->memsize;\n"
     "#define CL_RELOAD_MEMSIZE() (memsize = cx->memsize)\n"
     "#define CL_LD(A, p) (*(const A *)(p))\n"
-    "#define CL_ST(A, p, v) (*(A *)(p) = (v))\n";
+    "#define CL_ST(A, p, v) (*(A *)(p) = (v))\n"
+    "#define CL_LDS32(p) cl_v128_load32_splat(CL_LD(cl_u32u, p))\n"
+    "#define CL_LDS64(p) cl_v128_load64_splat(CL_LD(cl_u64u, p))\n";
 
 /* ---- per function state ---- */
 
@@ -1680,6 +1695,12 @@ static void ag_simd_emit(ag_fn *F, cl_aot_src *o, const ag_simd *sd,
       if (sd->n == 16 && strcmp(sd->text, "v128.load") == 0) {
         ag_load(F, o, pos, "cl_v128u", S(3), I(4), 16);
         ag_put(o, ";");
+        break;
+      }
+      if (!F->fast && (strcmp(sd->text, "v128.load32_splat") == 0 ||
+                       strcmp(sd->text, "v128.load64_splat") == 0)) {
+        ag_put(o, "CL_LDS%u(CL_EA(%s, %uu, %u));", sd->n * 8, RD(S(3), AT_I32),
+               I(4), sd->n);
         break;
       }
       ag_helper(o, sd->text);
