@@ -21,9 +21,12 @@
  *
  * What the C compiler must not do (and how it is stopped):
  *   - drop a load whose value is unused, or move a memory access across
- *     another one, in guard-page mode: every access to linear memory and
- *     to globals is volatile, so the accesses happen in program order and
- *     a fault leaves exactly the stores before it in memory;
+ *     another one, in guard-page mode: every access to linear memory is a
+ *     volatile asm statement with a memory clobber on x86-64 with GCC (a
+ *     compiler memory barrier whose address still folds into the
+ *     instruction) and a volatile access elsewhere, globals are volatile,
+ *     so the accesses happen in program order and a fault leaves exactly
+ *     the stores before it in memory;
  *   - fold away a trap: division, remainder and float->int truncation
  *     check their operands explicitly and call the (opaque, noreturn)
  *     trap helper; with explicit bounds checks (CL_AOT_BOUNDS_CHECKS)
@@ -876,7 +879,8 @@ static const char ag_prelude_simd[] =
     "#ifdef __clang__\n"
     "#define CL_SHUF(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)\n"
     "#else\n"
-    "#define CL_SHUF(a, b, ...) __builtin_shuffle(a, b, (cl_u8x16){__VA_ARGS__})\n"
+    "#define CL_SHUF(a, b, ...) __builtin_shuffle(a, b, "
+    "(cl_u8x16){__VA_ARGS__})\n"
     "#endif\n"
     "#define I8(x) ((cl_i8x16)(x))\n#define U8(x) ((cl_u8x16)(x))\n"
     "#define I16(x) ((cl_i16x8)(x))\n#define U16(x) ((cl_u16x8)(x))\n"
@@ -2515,9 +2519,9 @@ static bool ag_fast_copy(ag *g, ag_fn *F, const ag_loop *lp, cl_aot_src *o) {
              RD(a->a.inv, AT_I32));
     ag_put(o, ";\n    uint8_t *const bp_%u = mem + gb_%u;\n", k, k);
     char span[48] = "";
-    if (K != 0)
-      snprintf(span, sizeof span, " + %lldll * m_", (long long)K);
-    ag_put(o, "    if (gb_%u + %lldll%s < 0 || gb_%u + %lldll%s > ms_) ok_ = 0;\n",
+    if (K != 0) snprintf(span, sizeof span, " + %lldll * m_", (long long)K);
+    ag_put(o,
+           "    if (gb_%u + %lldll%s < 0 || gb_%u + %lldll%s > ms_) ok_ = 0;\n",
            k, (long long)cmin, K < 0 ? span : "", k, (long long)cmax,
            K > 0 ? span : "");
   }

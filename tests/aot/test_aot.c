@@ -744,7 +744,8 @@ static void check_threads(void) {
   pthread_t th[3];
   thread_job jobs[3];
   memset(jobs, 0, sizeof jobs);
-  for (int i = 0; i < 3; i++) pthread_create(&th[i], NULL, thread_run, &jobs[i]);
+  for (int i = 0; i < 3; i++)
+    pthread_create(&th[i], NULL, thread_run, &jobs[i]);
   for (int i = 0; i < 3; i++) pthread_join(th[i], NULL);
   for (int i = 0; i < 3; i++)
     CHECK(jobs[i].traps_ok == 200 && jobs[i].results_ok == 200,
