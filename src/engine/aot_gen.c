@@ -1207,12 +1207,12 @@ static const char ag_prelude_simd[] =
  * computed by a separate instruction and no access folds base, index and
  * offset into one addressing mode.  On x86-64 with GCC each access is
  * therefore one volatile asm statement (one mov of the access's width)
- * with a memory operand: GCC never removes a volatile asm, keeps volatile
- * asm and volatile accesses in their order (its scheduler takes a
- * volatile asm as a barrier), orders it against calls through the memory
- * it names, and is free to pick the addressing mode.  Elsewhere (clang,
- * which folds volatile accesses itself; other hosts) plain volatile.
- * Bounds checks: a check first, then a plain access. */
+ * with a memory operand and a "memory" clobber: GCC never removes a
+ * volatile asm, the clobber makes it a compiler memory barrier (no memory
+ * access, volatile or not, and no call is moved across it), and the
+ * memory operand leaves GCC free to pick the addressing mode.  Elsewhere
+ * (clang, which folds volatile accesses itself; other hosts) plain
+ * volatile.  Bounds checks: a check first, then a plain access. */
 static const char ag_prelude_guard[] =
     "#define CL_Q volatile\n"
     "#define CL_EA(a, off, n) (mem + ((uint64_t)(a) + (off)))\n"
