@@ -207,6 +207,93 @@ static int gw_global_of(uint8_t t) {
 
 static void gw_expr(gw *g, uint8_t t);
 static void gw_stmts(gw *g, int n);
+static void gw_simd(gw *g, uint32_t sub);
+
+/* NaN payloads.  Which NaN an arithmetic operation returns when it makes
+ * or meets NaNs (two NaN operands, a demotion, a square root of a NaN...)
+ * is the host's choice: wasm allows the canonical NaN or any arithmetic
+ * NaN, and the two tiers may choose differently (a C compiler may swap
+ * the operands of + and *).  Once such bits reach integers (a reinterpret,
+ * an integer lane op, a narrow or overlapping store) the test could not
+ * tell that difference from a bug, so every value an operation that may
+ * choose returns goes through gw_canon: a NaN (or a NaN lane) becomes one
+ * fixed NaN, anything else passes unchanged.  Only the choice is hidden:
+ * a NaN in one tier and a number in the other still differ.
+ *   scalar: x -> select(x, NaN, x == x)        (local.tee, two local.gets)
+ *   v128:   v -> bitselect(v, NaNs, v == v)    (f32x4.eq or f64x2.eq)
+ * The scratch local is any writable local of the type (the sequence is
+ * straight-line, so nothing runs between the tee and the gets); with none
+ * and no room for one, the value is dropped for a constant. */
+enum { GW_CANON_F32X4 = 1, GW_CANON_F64X2 = 2 };
+static void gw_canon(gw *g, uint8_t t, int shape) {
+  int l = gw_local_of(g, t, true);
+  if (l < 0) l = gw_new_local(g, t);
+  if (l < 0) {
+    OP(0x1A); /* drop */
+    if (t == T_V128) {
+      gw_simd(g, 12);
+      for (int i = 0; i < 16; i++) gw_u8(g, g->b, 0);
+    } else if (t == T_F32) {
+      uint32_t one = 0x3F800000u;
+      OP(0x43);
+      gw_put(g, g->b, &one, 4);
+    } else {
+      uint64_t one = 0x3FF0000000000000ull;
+      OP(0x44);
+      gw_put(g, g->b, &one, 8);
+    }
+    return;
+  }
+  OP(0x22); /* local.tee */
+  gw_uleb(g, g->b, (uint32_t)l);
+  if (t == T_V128) {
+    gw_simd(g, 12); /* v128.const */
+    if (shape == GW_CANON_F32X4) {
+      uint32_t w = 0x7FC00000u;
+      for (int i = 0; i < 4; i++) gw_put(g, g->b, &w, 4);
+    } else {
+      uint64_t w = 0x7FF8000000000000ull;
+      for (int i = 0; i < 2; i++) gw_put(g, g->b, &w, 8);
+    }
+  } else if (t == T_F32) {
+    uint32_t w = 0x7FC00000u;
+    OP(0x43);
+    gw_put(g, g->b, &w, 4);
+  } else {
+    uint64_t w = 0x7FF8000000000000ull;
+    OP(0x44);
+    gw_put(g, g->b, &w, 8);
+  }
+  OP(0x20);
+  gw_uleb(g, g->b, (uint32_t)l);
+  OP(0x20);
+  gw_uleb(g, g->b, (uint32_t)l);
+  if (t == T_V128) {
+    gw_simd(g, shape == GW_CANON_F32X4 ? 65 : 71); /* f32x4.eq / f64x2.eq */
+    gw_simd(g, 82);                                 /* v128.bitselect */
+  } else {
+    OP(t == T_F32 ? 0x5B : 0x61); /* f32.eq / f64.eq */
+    OP(0x1B);                     /* select */
+  }
+}
+
+/* scalar float ops that may choose a NaN: the rounding ops, sqrt,
+ * demote/promote, and add..max (abs, neg and copysign are bit ops) */
+static bool gw_nan_choosing(uint16_t op) {
+  return (op >= 0x8D && op <= 0x91) || (op >= 0x9B && op <= 0x9F) ||
+         op == 0xB6 || op == 0xBB || (op >= 0x92 && op <= 0x97) ||
+         (op >= 0xA0 && op <= 0xA5);
+}
+
+/* the same for SIMD sub-opcodes: the shape of the result, or 0 */
+static int gw_v_nan_shape(uint32_t sub) {
+  if ((sub >= 103 && sub <= 106) || (sub >= 227 && sub <= 233) || sub == 94)
+    return GW_CANON_F32X4;
+  if (sub == 116 || sub == 117 || sub == 122 || sub == 148 ||
+      (sub >= 239 && sub <= 245) || sub == 95)
+    return GW_CANON_F64X2;
+  return 0;
+}
 
 /* numeric ops: opcode (0xFC00 | sub for prefixed), operand types, result */
 typedef struct gw_op {
@@ -310,6 +397,7 @@ static void gw_unary(gw *g, uint8_t t) {
     gw_uleb(g, g->b, o->op & 0xFF);
   } else {
     OP((uint8_t)o->op);
+    if (gw_nan_choosing(o->op)) gw_canon(g, o->r, 0);
   }
 }
 
@@ -332,6 +420,7 @@ static void gw_binary(gw *g, uint8_t t) {
       gw_chance(g, 60))
     op = (uint8_t)(o->lo + gw_below(g, (uint32_t)(o->hi - o->lo + 1)));
   OP(op);
+  if (gw_nan_choosing(op)) gw_canon(g, o->r, 0);
 }
 
 /* an address: masked into the first page mostly, sometimes anything; in
@@ -509,26 +598,15 @@ static void gw_vexpr(gw *g) {
     gw_vleaf(g);
   } else if (k < 40) {
     uint8_t sub = gw_v_binary[gw_below(g, sizeof gw_v_binary)];
-    /* f32x4/f64x2 add..max: operands and'ed with 0xBFFFFFFF lanes (finite
-     * in either shape), so a lane never meets two different NaNs: which
-     * one comes out is the host's choice, and both tiers may choose
-     * differently (NaNs made here, like 0/0, are the host's one default) */
-    bool fin = (sub >= 228 && sub <= 233) || (sub >= 240 && sub <= 245);
-    for (int o = 0; o < 2; o++) {
-      gw_vexpr(g);
-      if (fin) {
-        gw_simd(g, 12);
-        for (int i = 0; i < 4; i++) {
-          uint32_t w = 0xBFFFFFFFu;
-          gw_put(g, g->b, &w, 4);
-        }
-        gw_simd(g, 78); /* v128.and */
-      }
-    }
-    gw_simd(g, sub);
-  } else if (k < 55) {
     gw_vexpr(g);
-    gw_simd(g, gw_v_unary[gw_below(g, sizeof gw_v_unary)]);
+    gw_vexpr(g);
+    gw_simd(g, sub);
+    if (gw_v_nan_shape(sub)) gw_canon(g, T_V128, gw_v_nan_shape(sub));
+  } else if (k < 55) {
+    uint8_t sub = gw_v_unary[gw_below(g, sizeof gw_v_unary)];
+    gw_vexpr(g);
+    gw_simd(g, sub);
+    if (gw_v_nan_shape(sub)) gw_canon(g, T_V128, gw_v_nan_shape(sub));
   } else if (k < 62) {
     gw_vexpr(g);
     gw_expr(g, T_I32);
