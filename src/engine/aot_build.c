@@ -62,12 +62,15 @@ extern char **environ;
 /* The flags every object is built with.  They keep the C compiler from
  * changing wasm's semantics: no strict aliasing (memory is bytes), wrapping
  * signed arithmetic, IEEE floats without contraction into FMA or any fast
- * math, no errno from libm builtins (sqrt becomes one instruction). */
+ * math, no errno from libm builtins (sqrt becomes one instruction).
+ * -fno-tree-dominator-opts: gcc 12's dominator optimisation was seen to
+ * drop an `x >= x` comparison of a double that may be a NaN (a branch
+ * taken for a NaN; differential seed 24174, docs/aot.md). */
 static const char *const aot_cflags[] = {
     "-O2", "-fPIC", "-shared", "-w", "-fvisibility=hidden",
     "-fno-strict-aliasing", "-fwrapv", "-fno-fast-math", "-ffp-contract=off",
     "-frounding-math", "-fsignaling-nans", "-fno-math-errno", "-fno-plt",
-    "-fvect-cost-model=dynamic",
+    "-fvect-cost-model=dynamic", "-fno-tree-dominator-opts",
 #if defined(__x86_64__) || defined(__i386__)
     "-march=native",
 #endif
