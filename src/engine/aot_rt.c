@@ -268,100 +268,6 @@ static int aot_enter(void *exv, void *instv, cl_aot_slot *io,
 
 /* ---- calls out of native code ---- */
 
-static clave_value aot_slot_value(uint8_t type, const cl_slot *s) {
-  clave_value v;
-  memset(&v, 0, sizeof v);
-  v.type = (clave_valtype)type;
-  switch (type) {
-    case CL_I32:
-      v.of.i32 = s->i32;
-      break;
-    case CL_F32:
-      v.of.f32_bits = s->u32;
-      break;
-    case CL_I64:
-      v.of.i64 = s->i64;
-      break;
-    case CL_F64:
-      v.of.f64_bits = s->u64;
-      break;
-    case CL_V128:
-      memcpy(v.of.v128, s, 16);
-      break;
-    default:
-      v.of.externref = s->ref;
-      break;
-  }
-  return v;
-}
-
-static void aot_value_slot(const clave_value *v, uint8_t type, cl_slot *s) {
-  switch (type) {
-    case CL_I32:
-      s->u64 = (uint32_t)v->of.i32;
-      break;
-    case CL_F32:
-      s->u64 = v->of.f32_bits;
-      break;
-    case CL_I64:
-      s->i64 = v->of.i64;
-      break;
-    case CL_F64:
-      s->u64 = v->of.f64_bits;
-      break;
-    case CL_V128:
-      memcpy(s, v->of.v128, 16);
-      break;
-    default:
-      s->ref = v->of.externref;
-      break;
-  }
-}
-
-/* A host function with its arguments in io[] (slot layout); results back
- * into io[].  Mirrors the interpreter's host calls: the same caller, the
- * same messages. */
-static clave_status aot_call_host(cl_exec *ex, clave_instance *caller_inst,
-                                  clave_func *f, cl_slot *io) {
-  uint32_t np = f->sig.nparams, nr = f->sig.nresults;
-  clave_value small_args[16], small_res[16];
-  clave_value *args = np <= 16 ? small_args : malloc(np * sizeof *args);
-  clave_value *res = nr <= 16 ? small_res : malloc(nr * sizeof *res);
-  if (!args || !res) {
-    if (args != small_args) free(args);
-    if (res != small_res) free(res);
-    ex->trap = CLAVE_TRAP_HOST;
-    snprintf(ex->trap_msg, sizeof ex->trap_msg, "out of memory calling host");
-    return CLAVE_ETRAP;
-  }
-  for (uint32_t i = 0, k = 0; i < np; i++) {
-    uint8_t ty = f->sig.types[i];
-    args[i] = aot_slot_value(ty, &io[k]);
-    k += ty == CL_V128 ? 2 : 1;
-  }
-  for (uint32_t i = 0; i < nr; i++) {
-    memset(&res[i], 0, sizeof res[i]);
-    res[i].type = (clave_valtype)f->sig.types[np + i];
-  }
-  clave_caller caller = {caller_inst, ex};
-  ex->trap = CLAVE_TRAP_NONE;
-  clave_status st = f->host(&caller, args, res, f->user);
-  if (st == CLAVE_OK) {
-    for (uint32_t i = 0, k = 0; i < nr; i++) {
-      uint8_t ty = f->sig.types[np + i];
-      aot_value_slot(&res[i], ty, &io[k]);
-      k += ty == CL_V128 ? 2 : 1;
-    }
-  } else if (ex->trap == CLAVE_TRAP_NONE) {
-    ex->trap = CLAVE_TRAP_HOST;
-    snprintf(ex->trap_msg, sizeof ex->trap_msg,
-             "host function failed (status %d)", (int)st);
-  }
-  if (args != small_args) free(args);
-  if (res != small_res) free(res);
-  return st == CLAVE_OK ? CLAVE_OK : CLAVE_ETRAP;
-}
-
 /* Call f (not a function of this run's module instance) with arguments at
  * slot argfp of the exec's stack, as frame callee_d. */
 static void aot_call_func(cl_aot_run *r, clave_func *f, uint64_t argfp,
@@ -378,7 +284,7 @@ static void aot_call_func(cl_aot_run *r, clave_func *f, uint64_t argfp,
     ex->trap = CLAVE_TRAP_NONE;
     st = f->native(ex, f->inst, io);
   } else if (f->host) {
-    st = aot_call_host(ex, r->inst, f, io);
+    st = cl_call_host(ex, r->inst, f, io);
   } else {
     /* An interpreted function of another instance.  The interpreter's
      * entry runs it on that instance's exec (its own stacks and fuel),

@@ -131,24 +131,19 @@ void cl_budget_return(cl_exec *ex, int64_t *budget) {
 
 /* Call a function that the interpreter does not run itself (a host
  * function or AOT code) with its arguments in slots[0..]. */
-static clave_status call_host(cl_exec *ex, clave_instance *caller_inst,
-                              clave_func *f, cl_slot *slots);
 static inline clave_status call_other(cl_exec *ex, clave_instance *inst,
                                       clave_func *f, cl_slot *slots) {
   if (f->native) {
     ex->trap = CLAVE_TRAP_NONE;
     return f->native(ex, f->inst, slots);
   }
-  return call_host(ex, inst, f, slots);
+  return cl_call_host(ex, inst, f, slots);
 }
 
 /* ---- host calls ---- */
 
-
-/* Call host function f with its arguments in slots[0..] and its results
- * written back to slots[0..] (a v128 takes two slots). */
-static clave_status call_host(cl_exec *ex, clave_instance *caller_inst,
-                              clave_func *f, cl_slot *slots) {
+clave_status cl_call_host(cl_exec *ex, clave_instance *caller_inst,
+                          clave_func *f, cl_slot *slots) {
   uint32_t np = f->sig.nparams, nr = f->sig.nresults;
   clave_value small_args[16], small_res[16];
   clave_value *args = np <= 16 ? small_args : malloc(np * sizeof *args);
@@ -946,7 +941,7 @@ clave_status cl_interp_call(clave_instance *unused, clave_func *f,
     cl_exec tmp;
     memset(&tmp, 0, sizeof tmp);
     tmp.fuel_left = -1;
-    if (call_host(&tmp, NULL, f, io) != CLAVE_OK) {
+    if (cl_call_host(&tmp, NULL, f, io) != CLAVE_OK) {
       cl_error_set(err, CLAVE_ETRAP, "%s", tmp.trap_msg);
       if (err) {
         err->trap = tmp.trap;

@@ -289,6 +289,13 @@ uint64_t cl_now_ns(void);
 clave_trap_kind cl_budget_refill(cl_exec *ex, int64_t *budget);
 void cl_budget_return(cl_exec *ex, int64_t *budget);
 
+/* Call host function f with its arguments in slots[0..] and its results
+ * written back there (a v128 takes two slots): the API's values in and
+ * out, a failing status as a host trap.  The interpreter's host calls and
+ * the AOT tier's (aot_rt.c) both go through it. */
+clave_status cl_call_host(cl_exec *ex, clave_instance *caller_inst,
+                          clave_func *f, cl_slot *slots);
+
 /* Handler table: word to store for each internal op (see interp_ops.h). */
 const int32_t *cl_interp_handlers(void);
 /* Run func with args in slots; results written to the same array. */
