@@ -140,6 +140,18 @@ static void gw_i32_const(gw *g, int32_t v) {
   gw_sleb(g, g->b, v);
 }
 
+/* f32.const or f64.const with these bits (f32: the low 32) */
+static void gw_fconst(gw *g, uint8_t t, uint64_t bits) {
+  if (t == T_F32) {
+    uint32_t w = (uint32_t)bits;
+    OP(0x43);
+    gw_put(g, g->b, &w, 4);
+  } else {
+    OP(0x44);
+    gw_put(g, g->b, &bits, 8);
+  }
+}
+
 static void gw_const(gw *g, uint8_t t) {
   static const int64_t ints[] = {0,      1,          -1,        2,      7,
                                  0x80,   0x7FFFFFFF, INT32_MIN, 0xFFFF, 0x10000,
@@ -170,18 +182,12 @@ static void gw_const(gw *g, uint8_t t) {
       gw_sleb(g, g->b, v);
       break;
     }
-    case T_F32: {
-      uint32_t bits =
-          gw_chance(g, 70) ? f32s[gw_below(g, 15)] : (uint32_t)gw_next(g);
-      OP(0x43);
-      gw_put(g, g->b, &bits, 4);
+    case T_F32:
+      gw_fconst(g, t,
+                gw_chance(g, 70) ? f32s[gw_below(g, 15)] : (uint32_t)gw_next(g));
       break;
-    }
-    default: {
-      uint64_t bits = gw_chance(g, 70) ? f64s[gw_below(g, 14)] : gw_next(g);
-      OP(0x44);
-      gw_put(g, g->b, &bits, 8);
-    }
+    default:
+      gw_fconst(g, t, gw_chance(g, 70) ? f64s[gw_below(g, 14)] : gw_next(g));
   }
 }
 
@@ -225,45 +231,36 @@ static void gw_simd(gw *g, uint32_t sub);
  * straight-line, so nothing runs between the tee and the gets); with none
  * and no room for one, the value is dropped for a constant. */
 enum { GW_CANON_F32X4 = 1, GW_CANON_F64X2 = 2 };
+
+/* v128.const with both 64-bit halves equal to `half` */
+static void gw_v128_halves(gw *g, uint64_t half) {
+  gw_simd(g, 12);
+  gw_put(g, g->b, &half, 8);
+  gw_put(g, g->b, &half, 8);
+}
+
 static void gw_canon(gw *g, uint8_t t, int shape) {
+  /* the fixed NaN: the scalar's bits, or each half of the v128 */
+  uint64_t nan = t == T_F32 ? 0x7FC00000u
+                 : t == T_F64 || shape == GW_CANON_F64X2
+                     ? 0x7FF8000000000000ull
+                     : 0x7FC000007FC00000ull;
   int l = gw_local_of(g, t, true);
   if (l < 0) l = gw_new_local(g, t);
   if (l < 0) {
-    OP(0x1A); /* drop */
-    if (t == T_V128) {
-      gw_simd(g, 12);
-      for (int i = 0; i < 16; i++) gw_u8(g, g->b, 0);
-    } else if (t == T_F32) {
-      uint32_t one = 0x3F800000u;
-      OP(0x43);
-      gw_put(g, g->b, &one, 4);
-    } else {
-      uint64_t one = 0x3FF0000000000000ull;
-      OP(0x44);
-      gw_put(g, g->b, &one, 8);
-    }
+    OP(0x1A); /* drop, and a constant instead */
+    if (t == T_V128)
+      gw_v128_halves(g, 0);
+    else
+      gw_fconst(g, t, t == T_F32 ? 0x3F800000u : 0x3FF0000000000000ull);
     return;
   }
   OP(0x22); /* local.tee */
   gw_uleb(g, g->b, (uint32_t)l);
-  if (t == T_V128) {
-    gw_simd(g, 12); /* v128.const */
-    if (shape == GW_CANON_F32X4) {
-      uint32_t w = 0x7FC00000u;
-      for (int i = 0; i < 4; i++) gw_put(g, g->b, &w, 4);
-    } else {
-      uint64_t w = 0x7FF8000000000000ull;
-      for (int i = 0; i < 2; i++) gw_put(g, g->b, &w, 8);
-    }
-  } else if (t == T_F32) {
-    uint32_t w = 0x7FC00000u;
-    OP(0x43);
-    gw_put(g, g->b, &w, 4);
-  } else {
-    uint64_t w = 0x7FF8000000000000ull;
-    OP(0x44);
-    gw_put(g, g->b, &w, 8);
-  }
+  if (t == T_V128)
+    gw_v128_halves(g, nan);
+  else
+    gw_fconst(g, t, nan);
   OP(0x20);
   gw_uleb(g, g->b, (uint32_t)l);
   OP(0x20);
